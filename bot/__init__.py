@@ -1,0 +1,1 @@
+"""careerbot: a career-growth advisor for Telegram and the console."""

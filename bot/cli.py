@@ -1,0 +1,212 @@
+"""The ``careerbot`` command line (also ``python -m bot``): one entry point for every job."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from nlu.pipeline import Nlu, NluResult
+
+log = logging.getLogger(__name__)
+
+
+def _load_nlu(settings: Settings, *, build_if_needed: bool = True) -> Nlu:
+    """Load the NLU model, building it first when it is missing or older than its data."""
+    from nlu.pipeline import Nlu
+    from nlu.train import is_current, train
+
+    model_dir = settings.nlu_model_dir
+    if build_if_needed and not is_current(model_dir):
+        state = "out of date" if (model_dir / "meta.json").is_file() else "not built yet"
+        print(
+            f"The NLU model in {model_dir} is {state}; building it now "
+            "(careerbot train, about a minute)...",
+            file=sys.stderr,
+        )
+        train(model_dir)
+    return Nlu.load(
+        model_dir, threshold=settings.nlu_confidence_threshold, margin=settings.nlu_ambiguity_margin
+    )
+
+
+# --- careerbot train -------------------------------------------------------------------------
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the NLU pipeline from nlu/data with spacy train."""
+    from nlu.train import train
+
+    output = args.output or settings.nlu_model_dir
+    train(output)
+    print(f"NLU model written to {output}")
+    return 0
+
+
+# --- careerbot nlu ---------------------------------------------------------------------------
+
+
+def render_result(result: NluResult) -> str:
+    """A readable account of what the NLU understood."""
+    lines = [f"intent:     {result.intent.value} ({result.confidence:.2f}, {result.reason})"]
+    if result.fallback:
+        options = ", ".join(intent.value for intent, _ in result.ranking)
+        lines.append(f"unsure:     the bot would ask: did you mean {options}?")
+    ranking = "  ".join(f"{intent.value} {score:.2f}" for intent, score in result.ranking)
+    lines.append(f"ranking:    {ranking}")
+    if not result.entities:
+        lines.append("entities:   none")
+    for index, entity in enumerate(result.entities):
+        head = "entities:  " if index == 0 else "           "
+        value = json.dumps(entity.value, ensure_ascii=False)
+        lines.append(f"{head} {entity.label:<10} {entity.text!r:<24} {value}")
+    return "\n".join(lines)
+
+
+def _jsonl_requests(stream: TextIO) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, error) for each non-blank input line."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, None, f"invalid JSON: {error.msg}"
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            yield number, None, 'expected an object with a string "text"'
+            continue
+        yield number, item["text"], None
+
+
+def run_jsonl(nlu: Nlu, source: TextIO, sink: TextIO, *, chunk: int = 256) -> int:
+    """Answer each ``{"text": ...}`` line with one JSON object; bad lines get an error object."""
+    requests = _jsonl_requests(source)
+    while batch := list(islice(requests, chunk)):
+        texts = [text for _, text, _ in batch if text is not None]
+        results = iter(nlu.parse_many(texts))
+        for number, text, error in batch:
+            out: dict[str, Any]
+            out = {"line": number, "error": error} if text is None else next(results).to_dict()
+            sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sink.flush()
+    return 0
+
+
+def cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    """Show what the NLU understands of a message, of JSONL on stdin, or in an interactive shell."""
+    nlu = _load_nlu(settings)
+    if args.jsonl:
+        return run_jsonl(nlu, sys.stdin, sys.stdout)
+    if args.text is not None:
+        result = nlu.parse(args.text)
+        print(
+            json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+            if args.json
+            else render_result(result)
+        )
+        return 0
+    print(
+        "careerbot NLU shell: type a message to see what the bot understands "
+        "(Ctrl-D or 'quit' to leave)."
+    )
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text.strip().lower() in {"quit", "exit"}:
+            return 0
+        result = nlu.parse(text)
+        print(
+            json.dumps(result.to_dict(), ensure_ascii=False) if args.json else render_result(result)
+        )
+
+
+# --- careerbot eval and bench ----------------------------------------------------------------
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """Score the NLU and a TF-IDF + logistic regression baseline on the held-out dev set."""
+    from nlu.evaluate import evaluate, render_report
+
+    report = evaluate(_load_nlu(settings))
+    print(json.dumps(report, indent=2) if args.json else render_report(report))
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Measure NLU throughput, per-message latency and load time."""
+    from nlu.bench import render_bench, run_bench
+
+    _load_nlu(settings)  # build first, so the build is not timed
+    report = run_bench(settings, messages=args.messages)
+    print(json.dumps(report, indent=2) if args.json else render_bench(report))
+    return 0
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="careerbot", description="careerbot: a career-growth advisor for Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help=cmd_train.__doc__)
+    train.add_argument("--output", type=Path, help="model directory (default: NLU_MODEL_DIR)")
+    train.set_defaults(handler=cmd_train)
+
+    nlu = commands.add_parser("nlu", help=cmd_nlu.__doc__)
+    nlu.add_argument("text", nargs="?", help="the message to read (omit for a shell)")
+    mode = nlu.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print JSON instead of text")
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"text": ...} lines on stdin, write one JSON object per line',
+    )
+    nlu.set_defaults(handler=cmd_nlu)
+
+    evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(handler=cmd_eval)
+
+    bench = commands.add_parser("bench", help=cmd_bench.__doc__)
+    bench.add_argument(
+        "--messages",
+        type=int,
+        default=20000,
+        help="messages for the throughput run (default 20000)",
+    )
+    bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"careerbot: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    handler = args.handler
+    try:
+        return int(handler(settings, args))
+    except KeyboardInterrupt:
+        return 130

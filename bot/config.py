@@ -1,0 +1,61 @@
+"""The one settings class, read from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OFFICIAL_BOT_API = "https://api.telegram.org/bot"
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown IANA timezone {name!r}") from error
+    return name
+
+
+def _log_level(name: str) -> str:
+    level = name.upper()
+    if level not in logging.getLevelNamesMapping():
+        raise ValueError(f"unknown log level {name!r}")
+    return level
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is documented in README and .env.example."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Token from @BotFather; without it the bot runs as console chat."
+    )
+    telegram_api_base_url: str = Field(
+        default=OFFICIAL_BOT_API,
+        description="Bot API base URL; point it at a local Bot API server or a test fake.",
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./data/careerbot.db",
+        description="SQLAlchemy async URL: SQLite by default, postgresql+asyncpg to scale out.",
+    )
+    default_timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
+        default="UTC", description="IANA timezone for users who have not told the bot theirs."
+    )
+    log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO")
+    nlu_model_dir: Path = Field(
+        default=Path("models/nlu"), description="Where `careerbot train` writes the pipeline."
+    )
+    nlu_confidence_threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Below this top score the NLU asks, not guesses."
+    )
+    nlu_ambiguity_margin: float = Field(
+        default=0.15, ge=0.0, le=1.0, description="Top two intents closer than this are ambiguous."
+    )

@@ -1,0 +1,46 @@
+"""Logging set-up: one format, the configured level, and secrets kept out of every record."""
+
+from __future__ import annotations
+
+import logging
+from typing import TextIO
+
+from bot.config import Settings
+
+REDACTED = "[REDACTED]"
+
+
+class RedactSecrets(logging.Filter):
+    """Replace each secret in a record's rendered message with ``[REDACTED]``."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret in self.secrets:
+            message = message.replace(secret, REDACTED)
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, REDACTED)
+        record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Log to ``stream`` (stderr) at ``LOG_LEVEL`` with the bot token redacted."""
+    token = settings.telegram_bot_token
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets([token.get_secret_value()] if token else []))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # httpx logs every request URL, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # spaCy prints through its own handler; passing its records on would print them twice.
+    logging.getLogger("spacy").propagate = False

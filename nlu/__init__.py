@@ -1,0 +1,1 @@
+"""careerbot's language understanding: intents and entities from a spaCy pipeline built here."""

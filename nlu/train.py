@@ -1,0 +1,95 @@
+"""Build the NLU pipeline: examples -> DocBin -> ``spacy train`` with ``config.cfg`` -> model.
+
+The trained model is a build product (not committed). Its ``meta.json`` records a fingerprint
+of the data and config it was built from, so a stale model is noticed and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+
+import spacy
+import srsly
+from spacy.cli.train import train as spacy_train
+from spacy.tokens import DocBin
+
+import nlu.architectures
+import nlu.components  # noqa: F401  (registers the pipeline's factories)
+from nlu.dataset import DATA_DIR, TRAIN_PATH, Example, load_examples
+from nlu.intents import Intent
+
+CONFIG_PATH = Path(str(files("nlu") / "config.cfg"))
+META_KEY = "careerbot_fingerprint"
+
+log = logging.getLogger(__name__)
+
+
+def fingerprint() -> str:
+    """A digest of everything the model is built from: the config and every data file."""
+    digest = hashlib.sha256()
+    sources = [CONFIG_PATH, *sorted(p for p in DATA_DIR.iterdir() if p.name != "dev.jsonl")]
+    for path in sources:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def model_fingerprint(model_dir: Path) -> str | None:
+    """The fingerprint a built model carries, or None when there is no usable model there."""
+    meta_path = model_dir / "meta.json"
+    if not meta_path.is_file():
+        return None
+    value = srsly.read_json(meta_path).get(META_KEY)
+    return value if isinstance(value, str) else None
+
+
+def is_current(model_dir: Path) -> bool:
+    """Whether ``model_dir`` holds a model built from the data and config as they are now."""
+    return model_fingerprint(model_dir) == fingerprint()
+
+
+def _docbin(examples: list[Example], path: Path) -> None:
+    nlp = spacy.blank("en")
+    labels = [intent.value for intent in Intent]
+    docs = DocBin(store_user_data=False)
+    for example in examples:
+        doc = nlp.make_doc(example.text)
+        doc.cats = {label: float(label == example.intent) for label in labels}
+        docs.add(doc)
+    docs.to_disk(path)
+
+
+def train(output_dir: Path) -> Path:
+    """Train the pipeline from ``nlu/data/train.jsonl`` and write it to ``output_dir``."""
+    examples = load_examples(TRAIN_PATH)
+    with tempfile.TemporaryDirectory(prefix="careerbot-train-") as scratch:
+        work = Path(scratch)
+        _docbin(examples, work / "train.spacy")
+        log.info("training on %d examples with %s", len(examples), CONFIG_PATH)
+        # The dev corpus spacy train reports on is the training data itself: the held-out
+        # dev set stays unseen, and the last model is kept rather than a "best" checkpoint.
+        spacy_train(
+            CONFIG_PATH,
+            work / "out",
+            use_gpu=-1,
+            overrides={
+                "paths.train": str(work / "train.spacy"),
+                "paths.dev": str(work / "train.spacy"),
+            },
+        )
+        built = work / "out" / "model-last"
+        meta = srsly.read_json(built / "meta.json")
+        meta[META_KEY] = fingerprint()
+        meta["name"] = "careerbot_nlu"
+        srsly.write_json(built / "meta.json", meta)
+        if output_dir.exists():
+            shutil.rmtree(output_dir)
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(built, output_dir)
+    return output_dir

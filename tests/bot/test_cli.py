@@ -1,0 +1,99 @@
+"""The careerbot command line, run as a real process the way a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+def careerbot(
+    *args: str, model_dir: Path, cwd: Path, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot`` in an empty directory, so no developer .env is read."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("TELEGRAM_", "DATABASE_URL", "NLU_", "LOG_LEVEL", "DEFAULT_TIMEZONE")
+        )
+    }
+    env["NLU_MODEL_DIR"] = str(model_dir)
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, input=stdin,
+                          capture_output=True, text=True, check=check, timeout=120)  # fmt: skip
+
+
+def test_nlu_json_reports_intent_ranking_and_entities(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot(
+        "nlu",
+        "I got a raise and a new title, is that a promotion?",
+        "--json",
+        model_dir=model_dir,
+        cwd=tmp_path,
+    ).stdout
+    data = json.loads(out)
+    assert data["intent"] == "judge_situation"
+    assert len(data["ranking"]) == 3
+    assert "PAY_CHANGE" in [entity["label"] for entity in data["entities"]]
+
+
+def test_nlu_readable_output_names_the_intent(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot("nlu", "send nudges Fridays at 6pm", model_dir=model_dir, cwd=tmp_path).stdout
+    assert "nudge_settings" in out
+    assert "SCHEDULE" in out
+    assert '"time": "18:00"' in out
+
+
+def test_jsonl_answers_every_line_and_marks_bad_ones(model_dir: Path, tmp_path: Path) -> None:
+    lines = ['{"text": "hi"}', "not json", '{"text": 5}', "[1, 2]", "",
+             '{"text": "drop goal 2", "id": 7}']  # fmt: skip
+    out = careerbot(
+        "nlu", "--jsonl", stdin="\n".join(lines) + "\n", model_dir=model_dir, cwd=tmp_path
+    ).stdout.splitlines()
+    answers = [json.loads(line) for line in out]
+    assert len(answers) == 5
+    assert answers[0]["intent"] == "greet"
+    assert [a.get("line") for a in answers[1:4]] == [2, 3, 4]
+    assert all("error" in a for a in answers[1:4])
+    assert answers[4]["intent"] == "delete_goal"
+
+
+def test_the_shell_answers_until_end_of_input(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot(
+        "nlu", stdin="what is a promotion?\nquit\n", model_dir=model_dir, cwd=tmp_path
+    ).stdout
+    assert "ask_knowledge" in out
+
+
+def test_invalid_settings_exit_with_a_message_not_a_traceback(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("DEFAULT_TIMEZONE=Nowhere/Land\n")
+    result = careerbot("nlu", "hi", model_dir=model_dir, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "invalid settings" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_command(tmp_path: Path, model_dir: Path) -> None:
+    out = careerbot("--help", model_dir=model_dir, cwd=tmp_path).stdout
+    for command in ("train", "nlu", "eval", "bench"):
+        assert command in out
+
+
+@pytest.mark.parametrize("flag", ["--json", ""])
+def test_eval_prints_both_models(model_dir: Path, tmp_path: Path, flag: str) -> None:
+    out = careerbot("eval", *([flag] if flag else []), model_dir=model_dir, cwd=tmp_path).stdout
+    if flag:
+        report = json.loads(out)
+        assert {"model", "baseline"} <= report.keys()
+    else:
+        assert "baseline" in out
+        assert "Confusion matrix" in out
