@@ -157,16 +157,18 @@ def _token_anchor(token: Mapping[str, Any]) -> frozenset[str] | None:
     return None
 
 
-def pattern_gate(pattern: list[dict[str, Any]]) -> frozenset[str] | None:
-    """Words of which a doc must contain one for this pattern to match (None: unknown).
+Gate = tuple[frozenset[str], ...]
 
-    The anchor is the most selective required token: one whose words are not common
-    English stop words, and of those the shortest list.
+
+def pattern_gate(pattern: list[dict[str, Any]]) -> Gate:
+    """What a doc must contain for this pattern to match: one word of each set in the gate.
+
+    Every required token with a known word list (or shape) adds its set, most selective
+    first, so a doc that lacks one is passed over without running the Matcher. An empty gate
+    means the pattern must always run.
     """
-    anchors = [anchor for anchor in map(_token_anchor, filter(_is_required, pattern)) if anchor]
-    if not anchors:
-        return None
-    return min(anchors, key=_anchor_cost)
+    anchors = {anchor for anchor in map(_token_anchor, filter(_is_required, pattern)) if anchor}
+    return tuple(sorted(anchors, key=lambda anchor: (_anchor_cost(anchor), sorted(anchor))))
 
 
 def _anchor_cost(anchor: frozenset[str]) -> tuple[int, int]:
@@ -179,13 +181,13 @@ def _anchor_cost(anchor: frozenset[str]) -> tuple[int, int]:
 
 def group_by_gate(
     patterns: Mapping[str, list[list[dict[str, Any]]]],
-) -> dict[frozenset[str] | None, dict[str, list[list[dict[str, Any]]]]]:
+) -> dict[Gate, dict[str, list[list[dict[str, Any]]]]]:
     """Patterns grouped by their gate, then by label, so one Matcher serves each gate.
 
     Running only the Matchers whose gate a doc meets makes entity extraction several times
-    faster than one Matcher over every pattern; a test checks both find the same entities.
+    faster than one Matcher over every pattern; a test checks both find the same spans.
     """
-    groups: dict[frozenset[str] | None, dict[str, list[list[dict[str, Any]]]]] = {}
+    groups: dict[Gate, dict[str, list[list[dict[str, Any]]]]] = {}
     for label, label_patterns in patterns.items():
         for pattern in label_patterns:
             groups.setdefault(pattern_gate(pattern), {}).setdefault(label, []).append(pattern)
@@ -198,6 +200,8 @@ def _is_required(token: Mapping[str, Any]) -> bool:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+_THE = get_string_id("the")
+_VALUE_CACHE_SIZE = 50_000
 
 
 def token_features(doc: Doc, text: str) -> set[int]:
@@ -232,7 +236,12 @@ class EntityExtractor:
         self.places: dict[str, Place] = {}
         self.context_before: frozenset[str] = frozenset()
         self.context_after: frozenset[str] = frozenset()
-        self.matchers: list[tuple[frozenset[int] | None, Matcher]] = []
+        self.matchers: list[tuple[tuple[frozenset[int], ...], Matcher]] = []
+        # For each word hash, the Matchers whose most selective anchor contains it.
+        self._by_first_anchor: dict[int, list[int]] = {}
+        self._ungated: list[int] = []
+        self._values: dict[tuple[str, str, date], Value | None] = {}
+        self._place_first_keys: frozenset[int] = frozenset()
         self._before_keys: frozenset[int] = frozenset()
         self._after_keys: frozenset[int] = frozenset()
 
@@ -283,7 +292,15 @@ class EntityExtractor:
             matcher = Matcher(self.nlp.vocab, validate=True)
             for label, label_patterns in by_label.items():
                 matcher.add(label, label_patterns)
-            self.matchers.append((None if gate is None else _hashes(gate), matcher))
+            self.matchers.append((tuple(_hashes(anchor) for anchor in gate), matcher))
+        self._by_first_anchor = {}
+        self._ungated = []
+        for index, (gate_keys, _) in enumerate(self.matchers):
+            if not gate_keys:
+                self._ungated.append(index)
+            for key in gate_keys[0] if gate_keys else ():
+                self._by_first_anchor.setdefault(key, []).append(index)
+        self._place_first_keys = _hashes(name.split()[0] for name in self.places if name.split())
         self._before_keys = _hashes(self.context_before)
         self._after_keys = _hashes(self.context_after)
 
@@ -306,9 +323,10 @@ class EntityExtractor:
         candidates.extend(self._place_spans(doc, text, features))
         spans = []
         for span in filter_spans(candidates):
-            value = self._value(span, today)
+            value = self._cached_value(span, today)
             if value is not None:
-                span._.value = value
+                # A copy: the cached value must not change if a caller edits this one.
+                span._.value = {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
                 spans.append(span)
         if spans:  # the ents setter walks every token; a doc starts with none anyway
             doc.ents = spans
@@ -318,8 +336,12 @@ class EntityExtractor:
     def pattern_spans(self, doc: Doc, features: set[int]) -> list[Span]:
         """Every span a pattern matches, running only the Matchers whose gate the doc meets."""
         spans: list[Span] = []
-        for gate, matcher in self.matchers:
-            if gate is None or not gate.isdisjoint(features):
+        candidates = set(self._ungated)
+        for key in features:
+            candidates.update(self._by_first_anchor.get(key, ()))
+        for index in sorted(candidates):
+            gate, matcher = self.matchers[index]
+            if all(not anchor.isdisjoint(features) for anchor in gate[1:]):
                 spans.extend(matcher(doc, as_spans=True))
         return spans
 
@@ -339,7 +361,9 @@ class EntityExtractor:
         lowers = doc.to_array(LOWER).tolist()
         for i, key in enumerate(lowers):
             if has_before and key in self._before_keys:
-                first = i + 2 if i + 1 < len(doc) and doc[i + 1].lower_ == "the" else i + 1
+                first = i + 2 if i + 1 < len(doc) and lowers[i + 1] == _THE else i + 1
+                if first >= len(doc) or lowers[first] not in self._place_first_keys:
+                    continue
                 for end in range(min(first + 3, len(doc)), first, -1):
                     if doc[first:end].text.casefold() in self.places:
                         yield Span(doc, first, end, label="TIMEZONE")
@@ -349,6 +373,15 @@ class EntityExtractor:
                     if doc[start:i].text.casefold() in self.places:
                         yield Span(doc, start, i + 1, label="TIMEZONE")
                         break
+
+    def _cached_value(self, span: Span, today: date) -> Value | None:
+        # The same phrases ("next summer", "team lead") recur across messages and users.
+        key = (span.label_, span.text, today)
+        if key not in self._values:
+            if len(self._values) >= _VALUE_CACHE_SIZE:
+                self._values.clear()
+            self._values[key] = self._value(span, today)
+        return self._values[key]
 
     def _value(self, span: Span, today: date) -> Value | None:
         text = span.text
