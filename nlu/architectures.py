@@ -9,7 +9,7 @@ enough for tens of thousands of messages a second on one core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy
@@ -19,20 +19,15 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model, SparseLinear_v2, chain, softmax_activation
 
-CHAR_NGRAM_SIZES = (3, 4)
 _CACHE_SIZE = 200_000
 
 
-def _char_ngram_keys(word: str) -> list[int]:
+def _char_ngram_keys(word: str, sizes: Sequence[int]) -> list[int]:
     marked = f"<{word}>"
-    return [
-        get_string_id(marked[i : i + n])
-        for n in CHAR_NGRAM_SIZES
-        for i in range(len(marked) - n + 1)
-    ]
+    return [get_string_id(marked[i : i + n]) for n in sizes for i in range(len(marked) - n + 1)]
 
 
-def extract_features() -> Model[list[Doc], tuple[Any, Any, Any]]:
+def extract_features(char_ngram_sizes: Sequence[int]) -> Model[list[Doc], tuple[Any, Any, Any]]:
     """Docs -> (hashed feature keys, counts, lengths), the input SparseLinear expects."""
     # Character n-gram keys per word hash; kept out of model.attrs so it is never serialised.
     cache: dict[int, list[int]] = {}
@@ -40,13 +35,16 @@ def extract_features() -> Model[list[Doc], tuple[Any, Any, Any]]:
     def forward(
         model: Model[list[Doc], tuple[Any, Any, Any]], docs: list[Doc], is_train: bool
     ) -> tuple[tuple[Any, Any, Any], Callable[[Any], list[Doc]]]:
-        return _extract(model, docs, cache)
+        return _extract(model, docs, cache, char_ngram_sizes)
 
     return Model("extract_word_and_char_ngrams", forward)
 
 
 def _extract(
-    model: Model[list[Doc], tuple[Any, Any, Any]], docs: list[Doc], cache: dict[int, list[int]]
+    model: Model[list[Doc], tuple[Any, Any, Any]],
+    docs: list[Doc],
+    cache: dict[int, list[int]],
+    sizes: Sequence[int],
 ) -> tuple[tuple[Any, Any, Any], Callable[[Any], list[Doc]]]:
     # Repeated keys are left in: SparseLinear sums one weight per key occurrence, which is
     # the same as weighting each distinct key by its count.
@@ -58,7 +56,7 @@ def _extract(
         for key in words.tolist():
             ngrams = cache.get(key)
             if ngrams is None:
-                ngrams = _char_ngram_keys(doc.vocab.strings[key])
+                ngrams = _char_ngram_keys(doc.vocab.strings[key], sizes)
                 if len(cache) < _CACHE_SIZE:
                     cache[key] = ngrams
             chars.extend(ngrams)
@@ -77,13 +75,18 @@ def _extract(
 
 
 def build_char_bow_classifier(
-    exclusive_classes: bool = True, length: int = 2**19, nO: int | None = None
+    exclusive_classes: bool = True,
+    length: int = 2**19,
+    char_ngram_sizes: Sequence[int] = (3, 4),
+    nO: int | None = None,
 ) -> Model[list[Doc], Any]:
     """Linear softmax classifier over hashed word and character n-gram counts."""
     if not exclusive_classes:
         raise ValueError("careerbot.TextCatCharBOW.v1 classifies exclusive intents only")
     linear = SparseLinear_v2(nO=nO, length=length)
-    model: Model[list[Doc], Any] = chain(extract_features(), linear, softmax_activation())
+    model: Model[list[Doc], Any] = chain(
+        extract_features(char_ngram_sizes), linear, softmax_activation()
+    )
     if nO is not None:
         model.set_dim("nO", nO)
     model.set_ref("output_layer", linear)

@@ -14,16 +14,19 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import numpy
 import srsly
 import yaml
-from spacy.attrs import LIKE_NUM, LOWER
+from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER, SHAPE
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.pipeline.textcat import TextCategorizer
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import filter_spans
+from thinc.api import Model
 
 from nlu.intents import Intent
 from nlu.normalize import (
@@ -135,6 +138,8 @@ def build_places(min_population: int) -> dict[str, Place]:
 # Pseudo-words that stand for token shapes a pattern needs but no word list names.
 _NUMBER, _DIGIT, _SLASH = "<number>", "<digit>", "<slash>"
 _PSEUDO_WORDS = frozenset({_NUMBER, _DIGIT, _SLASH})
+# A token shape as an anchor: "<shape>dd:dd" stands for any token shaped like "18:00".
+_SHAPE_PREFIX = "<shape>"
 
 
 def _token_anchor(token: Mapping[str, Any]) -> frozenset[str] | None:
@@ -147,8 +152,10 @@ def _token_anchor(token: Mapping[str, Any]) -> frozenset[str] | None:
             return frozenset(word.lower() for word in predicate["IN"])
     shape = token.get("SHAPE")
     shapes = [shape] if isinstance(shape, str) else (shape or {}).get("IN", [])
+    if shapes:
+        return frozenset(_SHAPE_PREFIX + value for value in shapes)
     regexes = [p["REGEX"] for p in predicates if isinstance(p, dict) and "REGEX" in p]
-    if (shapes and all("d" in value for value in shapes)) or any("\\d" in r for r in regexes):
+    if any("\\d" in regex for regex in regexes):
         return frozenset({_DIGIT})
     if any("/" in regex for regex in regexes):
         return frozenset({_SLASH})
@@ -199,21 +206,33 @@ def _is_required(token: Mapping[str, Any]) -> bool:
     return operator in {"1", "+"} or re.fullmatch(r"\{[1-9]\d*(,\d*)?\}", operator) is not None
 
 
-_HAS_DIGIT = re.compile(r"\d")
+_MAX_PLACE_TOKENS = 3  # "Rio de Janeiro"
 _THE = get_string_id("the")
 _VALUE_CACHE_SIZE = 50_000
 
 
-def token_features(doc: Doc, text: str) -> set[int]:
+_NUMBER_KEY, _DIGIT_KEY, _SLASH_KEY = map(get_string_id, (_NUMBER, _DIGIT, _SLASH))
+# Token shape hash -> the pseudo-words that shape implies ("dd:dd" -> <digit>). Shapes keep
+# unusual characters, so the cache is bounded.
+_SHAPE_FEATURES: dict[int, tuple[int, ...]] = {}
+
+
+def token_features(doc: Doc) -> set[int]:
     """The hashes of a doc's lower-case words, plus those of the shape pseudo-words it has."""
-    columns = doc.to_array([LOWER, LIKE_NUM])
+    columns = doc.to_array([LOWER, LIKE_NUM, SHAPE])
     features: set[int] = set(columns[:, 0].tolist())
     if columns[:, 1].any():
-        features.add(get_string_id(_NUMBER))
-    if _HAS_DIGIT.search(text):
-        features.add(get_string_id(_DIGIT))
-    if "/" in text:
-        features.add(get_string_id(_SLASH))
+        features.add(_NUMBER_KEY)
+    for shape in set(columns[:, 2].tolist()):
+        implied = _SHAPE_FEATURES.get(shape)
+        if implied is None:
+            text = doc.vocab.strings[shape]
+            implied = (get_string_id(_SHAPE_PREFIX + text),)
+            implied += (_DIGIT_KEY,) * ("d" in text) + (_SLASH_KEY,) * ("/" in text)
+            if len(_SHAPE_FEATURES) > 10_000:
+                _SHAPE_FEATURES.clear()
+            _SHAPE_FEATURES[shape] = implied
+        features.update(implied)
     return features
 
 
@@ -317,10 +336,9 @@ class EntityExtractor:
 
     def __call__(self, doc: Doc, now: datetime | None = None) -> Doc:
         today = (now or datetime.now(UTC)).date()
-        text = doc.text  # Doc.text joins every token anew on each access
-        features = token_features(doc, text)
+        features = token_features(doc)
         candidates = self.pattern_spans(doc, features)
-        candidates.extend(self._place_spans(doc, text, features))
+        candidates.extend(self._place_spans(doc, features))
         spans = []
         for span in filter_spans(candidates):
             value = self._cached_value(span, today)
@@ -345,15 +363,18 @@ class EntityExtractor:
                 spans.extend(matcher(doc, as_spans=True))
         return spans
 
-    def _place_spans(self, doc: Doc, text: str, features: set[int]) -> Iterable[Span]:
+    def _place_spans(self, doc: Doc, features: set[int]) -> Iterable[Span]:
         """Places named where a person says where they are: 'I'm in Berlin', 'Lagos time'."""
-        whole = text.strip(" .!?").casefold()
-        if whole in self.places:
-            start = text.casefold().index(whole)
-            span = doc.char_span(start, start + len(whole), label="TIMEZONE")
-            if span is not None:
-                yield span
-            return
+        if len(doc) <= _MAX_PLACE_TOKENS + 2 and not self._place_first_keys.isdisjoint(features):
+            # A place on its own, maybe with punctuation: "Berlin", "New York!".
+            text = doc.text
+            whole = text.strip(" .!?").casefold()
+            if whole in self.places:
+                start = text.casefold().index(whole)
+                span = doc.char_span(start, start + len(whole), label="TIMEZONE")
+                if span is not None:
+                    yield span
+                return
         has_before = not self._before_keys.isdisjoint(features)
         has_after = not self._after_keys.isdisjoint(features)
         if not (has_before or has_after):
@@ -364,12 +385,12 @@ class EntityExtractor:
                 first = i + 2 if i + 1 < len(doc) and lowers[i + 1] == _THE else i + 1
                 if first >= len(doc) or lowers[first] not in self._place_first_keys:
                     continue
-                for end in range(min(first + 3, len(doc)), first, -1):
+                for end in range(min(first + _MAX_PLACE_TOKENS, len(doc)), first, -1):
                     if doc[first:end].text.casefold() in self.places:
                         yield Span(doc, first, end, label="TIMEZONE")
                         break
             if has_after and key in self._after_keys:
-                for start in range(max(i - 3, 0), i):
+                for start in range(max(i - _MAX_PLACE_TOKENS, 0), i):
                     if doc[start:i].text.casefold() in self.places:
                         yield Span(doc, start, i + 1, label="TIMEZONE")
                         break
@@ -407,12 +428,42 @@ class EntityExtractor:
         return org_change_value(text)
 
 
+class IntentClassifier(TextCategorizer):
+    """spaCy's exclusive text classifier, writing its scores to ``doc.cats`` in one step.
+
+    The stock ``set_annotations`` looks the label list up and converts one score at a time
+    (13 intents x every message); with a linear model that bookkeeping cost more than the
+    model itself.
+    """
+
+    def set_annotations(self, docs: Iterable[Doc], scores: Any) -> None:
+        labels = self.labels
+        for doc, row in zip(docs, numpy.asarray(scores).tolist(), strict=False):
+            doc.cats.update(zip(labels, row, strict=True))
+
+
+@Language.factory(
+    "careerbot_textcat",
+    assigns=["doc.cats"],
+    default_config={"threshold": 0.0, "scorer": {"@scorers": "spacy.textcat_scorer.v2"}},
+    default_score_weights={"cats_macro_f": 1.0, "cats_score": None, "cats_score_desc": None,
+                           "cats_micro_p": None, "cats_micro_r": None, "cats_micro_f": None,
+                           "cats_macro_p": None, "cats_macro_r": None, "cats_macro_auc": None,
+                           "cats_f_per_type": None},
+)  # fmt: skip
+def make_intent_classifier(
+    nlp: Language, name: str, model: Model[list[Doc], Any], threshold: float,
+    scorer: Callable[..., Any] | None,
+) -> IntentClassifier:  # fmt: skip
+    return IntentClassifier(nlp.vocab, model, name, threshold=threshold, scorer=scorer)
+
+
 _COMMAND = re.compile(r"^/([a-z_]+)(?:@\w+)?\b", re.IGNORECASE)
 _VARIATION_SELECTOR = "\ufe0f"
 # Latin-script words, apostrophes and accents included ("don't", "spät", "café").
 _LATIN_WORD = re.compile(r"[a-zà-öø-ÿ]+(?:'[a-z]+)?")
 # Longer messages are never "only emoji"; the check is skipped for them.
-_MAX_EMOJI_MESSAGE = 32
+_MAX_EMOJI_TOKENS = 8
 
 
 @Language.factory("careerbot_guard")
@@ -432,6 +483,8 @@ class IntentGuard:
         self.in_scope: frozenset[str] = frozenset()
         self.english: dict[str, int] = {}
         self.foreign: dict[str, int] = {}
+        self._known_keys: frozenset[int] = frozenset()
+        self._foreign_keys: frozenset[int] = frozenset()
 
     def initialize(
         self,
@@ -462,6 +515,7 @@ class IntentGuard:
         for language in rules["other_languages"]:
             for rank, word in enumerate(top_n_list(language, rules["other_language_words"])):
                 self.foreign[word] = min(rank, self.foreign.get(word, rank))
+        self._index_words()
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -478,7 +532,13 @@ class IntentGuard:
         self.in_scope = frozenset(data["in_scope"])
         self.english = data["english"]
         self.foreign = data["foreign"]
+        self._index_words()
         return self
+
+    def _index_words(self) -> None:
+        known = (w for w in (*self.in_scope, *self.english) if _LATIN_WORD.fullmatch(w))
+        self._known_keys = _hashes(known)
+        self._foreign_keys = _hashes(w for w in self.foreign if self._is_foreign(w))
 
     def __call__(self, doc: Doc) -> Doc:
         rule = self._rule(doc)
@@ -487,19 +547,35 @@ class IntentGuard:
         return doc
 
     def _rule(self, doc: Doc) -> tuple[str, str] | None:
-        text = doc.text
-        if text.startswith("/") or text.lstrip().startswith("/"):
-            command = _COMMAND.match(text.lstrip())
+        if not len(doc):
+            return None
+        first = doc[0].text if not doc[0].is_space or len(doc) == 1 else doc[1].text
+        if first.startswith("/"):
+            command = _COMMAND.match(doc.text.lstrip())
             if command is not None and command.group(1).lower() in self.commands:
                 return "command", self.commands[command.group(1).lower()]
-        if len(text) <= _MAX_EMOJI_MESSAGE:
-            symbols = {c for c in text if not c.isspace() and c != _VARIATION_SELECTOR}
+        columns = doc.to_array([LOWER, IS_ALPHA])
+        words = int(columns[:, 1].sum())
+        if not words and len(doc) <= _MAX_EMOJI_TOKENS:
+            symbols = {c for c in doc.text if not c.isspace() and c != _VARIATION_SELECTOR}
             if symbols and symbols <= self.emoji.keys():
                 intents = {self.emoji[symbol] for symbol in symbols}
                 if len(intents) == 1:
                     return "emoji", intents.pop()
         if doc._.has_entities:
             return None
+        # Fast path on token hashes: one known word means the message is in some language
+        # the classifier can read; then only "mostly another language" remains to check.
+        keys = columns[:, 0].tolist()
+        if not self._known_keys.isdisjoint(keys):
+            foreign = sum(key in self._foreign_keys for key in keys)
+            if words >= 2 and foreign >= max(2, 0.6 * words):
+                return "not_english", Intent.OUT_OF_SCOPE.value
+            return None
+        return self._rule_for_unknown_tokens(doc.text)
+
+    def _rule_for_unknown_tokens(self, text: str) -> tuple[str, str] | None:
+        """No token is a known word as it stands: look at the words themselves."""
         words = _LATIN_WORD.findall(text.lower())
         if not words:
             has_letters = any(char.isalpha() for char in text)

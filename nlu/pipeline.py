@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from nlu.intents import Intent
 # Telegram caps a message at 4,096 characters; anything longer is read up to that point.
 MAX_CHARS = 4096
 RANKING_SIZE = 3
+_INTENTS = {intent.value: intent for intent in Intent}
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -110,26 +113,22 @@ class Nlu:
             yield self._result(doc)
 
     def _result(self, doc: Doc) -> NluResult:
+        text = doc.text
+        if not text.strip():
+            return NluResult(text, Intent.OUT_OF_SCOPE, 1.0, [(Intent.OUT_OF_SCOPE, 1.0)],
+                             reason="empty")  # fmt: skip
         entities = [
             Entity(span.label_, span.text, span.start_char, span.end_char, span._.value)
             for span in (doc.ents if doc._.has_entities else ())
         ]
-        if not doc.text.strip():
-            return NluResult(
-                doc.text, Intent.OUT_OF_SCOPE, 1.0, [(Intent.OUT_OF_SCOPE, 1.0)], reason="empty"
-            )
-        scores = sorted(
-            ((Intent(label), score) for label, score in doc.cats.items()),
-            key=lambda pair: pair[1],
-            reverse=True,
-        )
-        ranking = scores[:RANKING_SIZE]
         if doc._.rule_intent is not None:
-            intent = Intent(doc._.rule_intent)
-            return NluResult(doc.text, intent, 1.0, [(intent, 1.0)], entities, reason=doc._.guard)
+            intent = _INTENTS[doc._.rule_intent]
+            return NluResult(text, intent, 1.0, [(intent, 1.0)], entities, reason=doc._.guard)
+        best = heapq.nlargest(RANKING_SIZE, doc.cats.items(), key=itemgetter(1))
+        ranking = [(_INTENTS[label], score) for label, score in best]
         top, confidence = ranking[0]
         if confidence < self.threshold:
-            return NluResult(doc.text, top, confidence, ranking, entities, True, "low_confidence")
+            return NluResult(text, top, confidence, ranking, entities, True, "low_confidence")
         if len(ranking) > 1 and confidence - ranking[1][1] < self.margin:
-            return NluResult(doc.text, top, confidence, ranking, entities, True, "ambiguous")
-        return NluResult(doc.text, top, confidence, ranking, entities)
+            return NluResult(text, top, confidence, ranking, entities, True, "ambiguous")
+        return NluResult(text, top, confidence, ranking, entities)

@@ -29,10 +29,16 @@ META_KEY = "careerbot_fingerprint"
 log = logging.getLogger(__name__)
 
 
+# The code that decides what is stored in the model; a change to it needs a rebuild too.
+_BUILD_CODE = [Path(__file__).with_name(name) for name in
+               ("architectures.py", "components.py", "train.py")]  # fmt: skip
+
+
 def fingerprint() -> str:
-    """A digest of everything the model is built from: the config and every data file."""
+    """A digest of everything the model is built from: config, data and the building code."""
     digest = hashlib.sha256()
-    sources = [CONFIG_PATH, *sorted(p for p in DATA_DIR.iterdir() if p.name != "dev.jsonl")]
+    data = sorted(p for p in DATA_DIR.iterdir() if p.name != "dev.jsonl")
+    sources = [CONFIG_PATH, *data, *_BUILD_CODE]
     for path in sources:
         if path.is_file():
             digest.update(path.name.encode())

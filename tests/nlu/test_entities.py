@@ -175,7 +175,7 @@ def test_gated_matchers_find_exactly_what_one_ungated_matcher_finds(nlu: Nlu) ->
     texts = [e.text for path in (TRAIN_PATH, DEV_PATH) for e in load_examples(path)]
     texts += ["by 2027-06-30 at 7:30pm, UTC+2, Europe/Berlin, goal #3, $5k more, Q3"]
     for doc in nlu.nlp.tokenizer.pipe(texts):
-        gated = extractor.pattern_spans(doc, token_features(doc, doc.text))
+        gated = extractor.pattern_spans(doc, token_features(doc))
         assert {(s.label_, s.start, s.end) for s in gated} == {
             (s.label_, s.start, s.end) for s in full(doc, as_spans=True)
         }, doc.text
