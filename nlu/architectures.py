@@ -10,16 +10,19 @@ enough for tens of thousands of messages a second on one core.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from itertools import pairwise
+from typing import Any
 
 import numpy
-from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model, SparseLinear_v2, chain, softmax_activation
 
 _CACHE_SIZE = 200_000
+# A word bigram's key mixes the two word hashes (golden-ratio multiplier, 64-bit).
+_MIX = 0x9E3779B97F4A7C15
+_MASK = 2**64 - 1
 
 
 def _char_ngram_keys(word: str, sizes: Sequence[int]) -> list[int]:
@@ -47,31 +50,30 @@ def _extract(
     sizes: Sequence[int],
 ) -> tuple[tuple[Any, Any, Any], Callable[[Any], list[Doc]]]:
     # Repeated keys are left in: SparseLinear sums one weight per key occurrence, which is
-    # the same as weighting each distinct key by its count.
-    batch_keys = []
-    lengths = []
+    # the same as weighting each distinct key by its count. Keys are built in one Python list
+    # per batch: per-doc numpy calls cost more than the features themselves.
+    keys: list[int] = []
+    lengths: list[int] = []
     for doc in docs:
-        words = doc.to_array(LOWER).astype(numpy.uint64)
-        chars: list[int] = []
-        for key in words.tolist():
-            ngrams = cache.get(key)
+        start = len(keys)
+        words = [token.lower for token in doc]
+        keys.extend(words)
+        keys.extend([(a * _MIX + b) & _MASK for a, b in pairwise(words)])
+        for word in words:
+            ngrams = cache.get(word)
             if ngrams is None:
-                ngrams = _char_ngram_keys(doc.vocab.strings[key], sizes)
+                ngrams = _char_ngram_keys(doc.vocab.strings[word], sizes)
                 if len(cache) < _CACHE_SIZE:
-                    cache[key] = ngrams
-            chars.extend(ngrams)
-        batch_keys.append(words)
-        if len(words) > 1:
-            batch_keys.append(numpy.asarray(model.ops.ngrams(2, cast(Any, words))))
-        batch_keys.append(numpy.asarray(chars, dtype=numpy.uint64))
-        lengths.append(len(words) + max(len(words) - 1, 0) + len(chars))
-    keys = numpy.concatenate(batch_keys) if batch_keys else numpy.zeros(0, numpy.uint64)
+                    cache[word] = ngrams
+            keys.extend(ngrams)
+        lengths.append(len(keys) - start)
+    key_array = numpy.asarray(keys, dtype=numpy.uint64)
     values = numpy.ones(len(keys), dtype=numpy.float32)
 
     def backprop(d_output: Any) -> list[Doc]:
         return []
 
-    return (keys, values, numpy.asarray(lengths, dtype=numpy.int32)), backprop
+    return (key_array, values, numpy.asarray(lengths, dtype=numpy.int32)), backprop
 
 
 def build_char_bow_classifier(

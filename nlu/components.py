@@ -17,7 +17,6 @@ from typing import Any
 import numpy
 import srsly
 import yaml
-from spacy.attrs import IS_ALPHA, LIKE_NUM, LOWER, SHAPE
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -219,11 +218,16 @@ _SHAPE_FEATURES: dict[int, tuple[int, ...]] = {}
 
 def token_features(doc: Doc) -> set[int]:
     """The hashes of a doc's lower-case words, plus those of the shape pseudo-words it has."""
-    columns = doc.to_array([LOWER, LIKE_NUM, SHAPE])
-    features: set[int] = set(columns[:, 0].tolist())
-    if columns[:, 1].any():
+    features: set[int] = set()
+    shapes: set[int] = set()
+    number = False
+    for token in doc:
+        features.add(token.lower)
+        shapes.add(token.shape)
+        number = number or token.like_num
+    if number:
         features.add(_NUMBER_KEY)
-    for shape in set(columns[:, 2].tolist()):
+    for shape in shapes:
         implied = _SHAPE_FEATURES.get(shape)
         if implied is None:
             text = doc.vocab.strings[shape]
@@ -258,6 +262,8 @@ class EntityExtractor:
         self.matchers: list[tuple[tuple[frozenset[int], ...], Matcher]] = []
         # For each word hash, the Matchers whose most selective anchor contains it.
         self._by_first_anchor: dict[int, list[int]] = {}
+        self._first_anchor_keys: frozenset[int] = frozenset()
+        self._other_anchors: list[tuple[frozenset[int], ...]] = []
         self._ungated: list[int] = []
         self._values: dict[tuple[str, str, date], Value | None] = {}
         self._place_first_keys: frozenset[int] = frozenset()
@@ -319,6 +325,8 @@ class EntityExtractor:
                 self._ungated.append(index)
             for key in gate_keys[0] if gate_keys else ():
                 self._by_first_anchor.setdefault(key, []).append(index)
+        self._first_anchor_keys = frozenset(self._by_first_anchor)
+        self._other_anchors = [gate_keys[1:] for gate_keys, _ in self.matchers]
         self._place_first_keys = _hashes(name.split()[0] for name in self.places if name.split())
         self._before_keys = _hashes(self.context_before)
         self._after_keys = _hashes(self.context_after)
@@ -340,7 +348,7 @@ class EntityExtractor:
         candidates = self.pattern_spans(doc, features)
         candidates.extend(self._place_spans(doc, features))
         spans = []
-        for span in filter_spans(candidates):
+        for span in filter_spans(candidates) if len(candidates) > 1 else candidates:
             value = self._cached_value(span, today)
             if value is not None:
                 # A copy: the cached value must not change if a caller edits this one.
@@ -355,12 +363,14 @@ class EntityExtractor:
         """Every span a pattern matches, running only the Matchers whose gate the doc meets."""
         spans: list[Span] = []
         candidates = set(self._ungated)
-        for key in features:
-            candidates.update(self._by_first_anchor.get(key, ()))
+        for key in features & self._first_anchor_keys:  # iterates the smaller set
+            candidates.update(self._by_first_anchor[key])
         for index in sorted(candidates):
-            gate, matcher = self.matchers[index]
-            if all(not anchor.isdisjoint(features) for anchor in gate[1:]):
-                spans.extend(matcher(doc, as_spans=True))
+            for anchor in self._other_anchors[index]:
+                if anchor.isdisjoint(features):
+                    break
+            else:
+                spans.extend(self.matchers[index][1](doc, as_spans=True))
         return spans
 
     def _place_spans(self, doc: Doc, features: set[int]) -> Iterable[Span]:
@@ -379,7 +389,7 @@ class EntityExtractor:
         has_after = not self._after_keys.isdisjoint(features)
         if not (has_before or has_after):
             return
-        lowers = doc.to_array(LOWER).tolist()
+        lowers = [token.lower for token in doc]
         for i, key in enumerate(lowers):
             if has_before and key in self._before_keys:
                 first = i + 2 if i + 1 < len(doc) and lowers[i + 1] == _THE else i + 1
@@ -554,8 +564,8 @@ class IntentGuard:
             command = _COMMAND.match(doc.text.lstrip())
             if command is not None and command.group(1).lower() in self.commands:
                 return "command", self.commands[command.group(1).lower()]
-        columns = doc.to_array([LOWER, IS_ALPHA])
-        words = int(columns[:, 1].sum())
+        keys = [token.lower for token in doc]
+        words = sum(token.is_alpha for token in doc)
         if not words and len(doc) <= _MAX_EMOJI_TOKENS:
             symbols = {c for c in doc.text if not c.isspace() and c != _VARIATION_SELECTOR}
             if symbols and symbols <= self.emoji.keys():
@@ -566,7 +576,6 @@ class IntentGuard:
             return None
         # Fast path on token hashes: one known word means the message is in some language
         # the classifier can read; then only "mostly another language" remains to check.
-        keys = columns[:, 0].tolist()
         if not self._known_keys.isdisjoint(keys):
             foreign = sum(key in self._foreign_keys for key in keys)
             if words >= 2 and foreign >= max(2, 0.6 * words):
