@@ -25,15 +25,18 @@ _MIX = 0x9E3779B97F4A7C15
 _MASK = 2**64 - 1
 
 
-def _char_ngram_keys(word: str, sizes: Sequence[int]) -> list[int]:
+def _char_ngram_keys(word: str, sizes: Sequence[int]) -> tuple[int, ...]:
     marked = f"<{word}>"
-    return [get_string_id(marked[i : i + n]) for n in sizes for i in range(len(marked) - n + 1)]
+    return tuple(
+        get_string_id(marked[i : i + n]) for n in sizes for i in range(len(marked) - n + 1)
+    )
 
 
 def extract_features(char_ngram_sizes: Sequence[int]) -> Model[list[Doc], tuple[Any, Any, Any]]:
     """Docs -> (hashed feature keys, counts, lengths), the input SparseLinear expects."""
     # Character n-gram keys per word hash; kept out of model.attrs so it is never serialised.
-    cache: dict[int, list[int]] = {}
+    # Tuples of ints, unlike lists, are left alone by the garbage collector.
+    cache: dict[int, tuple[int, ...]] = {}
 
     def forward(
         model: Model[list[Doc], tuple[Any, Any, Any]], docs: list[Doc], is_train: bool
@@ -46,7 +49,7 @@ def extract_features(char_ngram_sizes: Sequence[int]) -> Model[list[Doc], tuple[
 def _extract(
     model: Model[list[Doc], tuple[Any, Any, Any]],
     docs: list[Doc],
-    cache: dict[int, list[int]],
+    cache: dict[int, tuple[int, ...]],
     sizes: Sequence[int],
 ) -> tuple[tuple[Any, Any, Any], Callable[[Any], list[Doc]]]:
     # Repeated keys are left in: SparseLinear sums one weight per key occurrence, which is

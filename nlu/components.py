@@ -565,21 +565,22 @@ class IntentGuard:
             if command is not None and command.group(1).lower() in self.commands:
                 return "command", self.commands[command.group(1).lower()]
         keys = [token.lower for token in doc]
-        words = sum(token.is_alpha for token in doc)
-        if not words and len(doc) <= _MAX_EMOJI_TOKENS:
+        if not self._known_keys.isdisjoint(keys):
+            # Fast path on token hashes: a known word means the message is in some language
+            # the classifier can read; only "mostly another language" remains to check.
+            if doc._.has_entities:
+                return None
+            foreign = len([key for key in keys if key in self._foreign_keys])
+            if foreign >= 2 and foreign >= 0.6 * sum(token.is_alpha for token in doc):
+                return "not_english", Intent.OUT_OF_SCOPE.value
+            return None
+        if len(doc) <= _MAX_EMOJI_TOKENS:
             symbols = {c for c in doc.text if not c.isspace() and c != _VARIATION_SELECTOR}
             if symbols and symbols <= self.emoji.keys():
                 intents = {self.emoji[symbol] for symbol in symbols}
                 if len(intents) == 1:
                     return "emoji", intents.pop()
         if doc._.has_entities:
-            return None
-        # Fast path on token hashes: one known word means the message is in some language
-        # the classifier can read; then only "mostly another language" remains to check.
-        if not self._known_keys.isdisjoint(keys):
-            foreign = sum(key in self._foreign_keys for key in keys)
-            if words >= 2 and foreign >= max(2, 0.6 * words):
-                return "not_english", Intent.OUT_OF_SCOPE.value
             return None
         return self._rule_for_unknown_tokens(doc.text)
 
