@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:
+    from knowledge.retrieval import Answer
     from nlu.pipeline import Nlu, NluResult
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,74 @@ def cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
         )
 
 
+# --- careerbot ask and kb -------------------------------------------------------------------
+
+
+def render_answer(answer: Answer) -> str:
+    """A readable answer with its source and confidence."""
+    lines = [answer.answer, ""]
+    if answer.fallback:
+        lines.append(f"(fallback: confidence {answer.confidence:.2f} is below the threshold)")
+    else:
+        sources = "; ".join(f"{s['title']} — {s['section']}" for s in answer.sources)
+        lines.append(f"entry:      {answer.entry_id} (confidence {answer.confidence:.2f})")
+        lines.append(f"source:     {sources}")
+        if answer.related:
+            lines.append(f"related:    {', '.join(answer.related)}")
+    return "\n".join(lines)
+
+
+def _jsonl(source: TextIO, sink: TextIO, handle: Callable[[str], dict[str, Any]]) -> int:
+    for number, text, error in _jsonl_requests(source):
+        out = {"line": number, "error": error} if text is None else handle(text)
+        sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sink.flush()
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer a question about career advancement and promotion from the knowledge base."""
+    from knowledge.retrieval import default_retriever
+
+    retriever = default_retriever()
+    if args.jsonl:
+        return _jsonl(sys.stdin, sys.stdout, lambda text: retriever.ask(text).to_dict())
+    if args.text is None:
+        print("careerbot ask: give a question, or --jsonl to read them from stdin",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    answer = retriever.ask(args.text)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json
+          else render_answer(answer))  # fmt: skip
+    return 0
+
+
+def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the knowledge base, or calibrate its retrieval."""
+    from pydantic import ValidationError as DataError
+
+    from knowledge.base import load_knowledge, problems
+
+    try:
+        kb = load_knowledge()
+    except (DataError, OSError) as error:
+        print(f"knowledge base does not load:\n{error}", file=sys.stderr)
+        return 1
+    if args.action == "calibrate":
+        from knowledge.calibrate import calibrate
+        from knowledge.retrieval import Settings as RetrievalSettings
+
+        print(json.dumps(calibrate(kb, RetrievalSettings.load()), indent=2))
+        return 0
+    found = problems(kb)
+    for problem in found:
+        print(f"problem: {problem}")
+    print(f"{len(kb.entries)} entries, {len(kb.tips)} tips, {len(kb.topics)} topics, "
+          f"{len(kb.documents)} source documents: "
+          f"{'OK' if not found else f'{len(found)} problems'}")  # fmt: skip
+    return 1 if found else 0
+
+
 # --- careerbot eval and bench ----------------------------------------------------------------
 
 
@@ -180,6 +249,21 @@ def build_parser() -> argparse.ArgumentParser:
         help='read {"text": ...} lines on stdin, write one JSON object per line',
     )
     nlu.set_defaults(handler=cmd_nlu)
+
+    ask = commands.add_parser("ask", help=cmd_ask.__doc__)
+    ask.add_argument("text", nargs="?", help="the question")
+    ask_mode = ask.add_mutually_exclusive_group()
+    ask_mode.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ask_mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"text": ...} lines on stdin, write one JSON object per line',
+    )
+    ask.set_defaults(handler=cmd_ask)
+
+    kb = commands.add_parser("kb", help=cmd_kb.__doc__)
+    kb.add_argument("action", choices=["validate", "calibrate"])
+    kb.set_defaults(handler=cmd_kb)
 
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")

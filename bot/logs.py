@@ -37,6 +37,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets([token.get_secret_value()] if token else []))
+    handler.setLevel(settings.log_level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
@@ -44,3 +45,5 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # spaCy prints through its own handler; passing its records on would print them twice.
     logging.getLogger("spacy").propagate = False
+    # bm25s logs every index build at DEBUG on its own logger.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)

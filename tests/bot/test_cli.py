@@ -97,3 +97,25 @@ def test_eval_prints_both_models(model_dir: Path, tmp_path: Path, flag: str) -> 
     else:
         assert "baseline" in out
         assert "Confusion matrix" in out
+
+
+def test_ask_json_names_the_entry_and_its_sources(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot("ask", "can I grow without being promoted?", "--json",
+                    model_dir=model_dir, cwd=tmp_path).stdout  # fmt: skip
+    data = json.loads(out)
+    assert data["entry_id"] == "grow-without-promotion"
+    assert data["fallback"] is False
+    assert data["sources"]
+
+
+def test_ask_jsonl_answers_every_line(model_dir: Path, tmp_path: Path) -> None:
+    lines = '{"text": "what is a lateral move?"}\n{"text": "how do I bake bread?"}\n{oops\n'
+    out = careerbot("ask", "--jsonl", stdin=lines, model_dir=model_dir, cwd=tmp_path).stdout
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a.get("fallback") for a in answers] == [False, True, None]
+    assert answers[2]["line"] == 3
+
+
+def test_kb_validate_passes_on_the_packaged_base(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot("kb", "validate", model_dir=model_dir, cwd=tmp_path).stdout
+    assert "OK" in out
