@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:
+    from knowledge.advisor import Judgement
     from knowledge.retrieval import Answer
     from nlu.pipeline import Nlu, NluResult
 
@@ -204,21 +205,71 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
+def render_judgement(judgement: Judgement) -> str:
+    """A readable verdict with its reasons, facts and any follow-up question."""
+    lines = [f"verdict:    {judgement.verdict.value}: {judgement.summary}"]
+    lines += [f"because:    {text} [{entry}]" for text, entry in judgement.reasons]
+    known = {k: v for k, v in judgement.facts.to_dict().items() if v not in (None, False, [])}
+    lines.append(f"facts:      {json.dumps(known)}")
+    if judgement.question is not None:
+        options = " / ".join(f"{label} ({judgement.question.id}={value})"
+                             for label, value in judgement.question.options)  # fmt: skip
+        lines.append(f"question:   {judgement.question.text}")
+        lines.append(f"answers:    {options}")
+    return "\n".join(lines)
+
+
+def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
+    """Say whether a described situation is a promotion or advancement, and why."""
+    from knowledge.advisor import Facts, apply_answer, judge
+
+    nlu = _load_nlu(settings)
+
+    def run(text: str, answers: list[tuple[str, str]]) -> Judgement:
+        return judge(text, nlu.parse(text).entities, answers=answers)
+
+    if args.jsonl:
+        return _jsonl(sys.stdin, sys.stdout, lambda text: run(text, []).to_dict())
+    if args.text is None:
+        print("careerbot judge: describe a situation, or --jsonl to read them from stdin",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    answers = [tuple(answer.partition("=")[::2]) for answer in args.answer]
+    try:
+        for question, value in answers:
+            apply_answer(Facts(), question, value)  # refuse a malformed answer up front
+    except ValueError as error:
+        print(f"careerbot judge: {error}", file=sys.stderr)
+        return 2
+    judgement = run(args.text, answers)
+    print(json.dumps(judgement.to_dict(), ensure_ascii=False, indent=2) if args.json
+          else render_judgement(judgement))  # fmt: skip
+    return 0
+
+
 # --- careerbot eval and bench ----------------------------------------------------------------
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    """Score the NLU and a TF-IDF + logistic regression baseline on the held-out dev set."""
+    """Score the NLU, the knowledge answers and the verdicts on held-out data, with baselines."""
+    from knowledge.evaluate import evaluate_ask, evaluate_judge
+    from knowledge.evaluate import render as render_knowledge
     from nlu.evaluate import evaluate, render_report
 
-    report = evaluate(_load_nlu(settings))
-    print(json.dumps(report, indent=2) if args.json else render_report(report))
+    nlu = _load_nlu(settings)
+    report = {"nlu": evaluate(nlu), "ask": evaluate_ask(), "judge": evaluate_judge(nlu)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(render_report(report["nlu"]))
+        print()
+        print(render_knowledge(report["ask"], report["judge"]))
     return 0
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    """Measure NLU throughput, per-message latency and load time."""
-    from nlu.bench import render_bench, run_bench
+    """Measure NLU throughput, ask/judge/NLU latency and load times."""
+    from bot.bench import render_bench, run_bench
 
     _load_nlu(settings)  # build first, so the build is not timed
     report = run_bench(settings, messages=args.messages)
@@ -261,6 +312,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(handler=cmd_ask)
 
+    judge = commands.add_parser("judge", help=cmd_judge.__doc__)
+    judge.add_argument("text", nargs="?", help="the situation, in your words")
+    judge.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="QUESTION=VALUE",
+        help="an answer to a follow-up question, e.g. level=up or same_org=yes",
+    )
+    judge_mode = judge.add_mutually_exclusive_group()
+    judge_mode.add_argument("--json", action="store_true", help="print JSON instead of text")
+    judge_mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"text": ...} lines on stdin, one JSON object per line',
+    )
+    judge.set_defaults(handler=cmd_judge)
+
     kb = commands.add_parser("kb", help=cmd_kb.__doc__)
     kb.add_argument("action", choices=["validate", "calibrate"])
     kb.set_defaults(handler=cmd_kb)
@@ -294,3 +363,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(settings, args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`careerbot ... | head`)
+        return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,8 @@ from rapidfuzz.distance import Levenshtein
 from knowledge.base import DATA_DIR
 from knowledge.models import Entry, KnowledgeBase
 
+# A word seen this often in the base is a real word, not a typo.
+_COMMON = 3
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TAG = re.compile(r"<[^>]+>")
 # Questions longer than this are read up to here; no entry needs more.
@@ -87,27 +90,40 @@ class Analyzer:
                    for variant in variants]  # fmt: skip
         phrases.sort(key=lambda pair: -len(pair[0]))
         self._phrases = phrases
-        self._phrase_pattern = re.compile(
-            r"\b(" + "|".join(re.escape(variant) for variant, _ in phrases) + r")\b"
-        )
+        alternatives = "|".join(re.escape(variant) for variant, _ in phrases)
+        self._phrase_pattern = re.compile(rf"\b({alternatives})\b") if phrases else None
         self._canonical = dict(phrases)
         self._stemmer = Stemmer.Stemmer("english")
         self.vocabulary: frozenset[str] = frozenset()
         self._vocabulary_list: list[str] = []
+        self._typos: dict[str, str] = {}
 
     def words(self, text: str) -> list[str]:
         """Lower-case content words with synonyms made canonical (no typo fixing)."""
         folded = _TAG.sub(" ", text).lower().replace("’", "'")
-        folded = self._phrase_pattern.sub(lambda m: self._canonical[m.group(1)], folded)
+        if self._phrase_pattern is not None:
+            folded = self._phrase_pattern.sub(lambda m: self._canonical[m.group(1)], folded)
         return [w for w in _WORD.findall(folded) if w not in self.stop_words]
 
     def learn_vocabulary(self, texts: list[str]) -> None:
-        vocabulary = {word for text in texts for word in self.words(text)}
-        self.vocabulary = frozenset(vocabulary)
-        self._vocabulary_list = sorted(vocabulary)
+        """Learn the known words; a word seen once that is one edit from a common word
+        ("advancment") is taken as a typo of it, in the base as in questions."""
+        counts = Counter(word for text in texts for word in self.words(text))
+        common = sorted(word for word, count in counts.items() if count >= _COMMON)
+        self._typos = {}
+        for word, count in counts.items():
+            if count == 1 and len(word) >= 5 and not word.isdigit():
+                found = process.extractOne(word, common, scorer=Levenshtein.distance,
+                                           score_cutoff=1)  # fmt: skip
+                if found is not None:
+                    self._typos[word] = str(found[0])
+        self.vocabulary = frozenset(counts)
+        self._vocabulary_list = sorted(counts)
 
     def correct(self, word: str) -> str | None:
         """The known word a typo most likely meant, or None when nothing is close."""
+        if word in self._typos:
+            return self._typos[word]
         if word in self.vocabulary:
             return word
         if len(word) < 4 or word.isdigit():
@@ -150,7 +166,7 @@ class Retriever:
         self._answers = self._index([entry.answer for entry in kb.entries])
 
     def _index(self, texts: list[str]) -> bm25s.BM25:
-        corpus = [self.analyzer.stem(self.analyzer.words(text)) or ["_"] for text in texts]
+        corpus = [self.terms(text)[0] or ["_"] for text in texts]
         index = bm25s.BM25(k1=self.settings.k1, b=self.settings.b)
         index.index(bm25s.tokenization.Tokenized(*_as_ids(corpus)), show_progress=False)
         return index

@@ -382,13 +382,23 @@ def job_title_value(text: str, *, ladder: Sequence[Rung], default_level: str) ->
     if best is None and "senior-level" in words:
         best = next(r for r in ladder if r["level"] == "senior")
     explicit = best is not None
+    rank = best["rank"] if best is not None else None
+    if (
+        best is not None
+        and re.search(
+            rf"\b(?:assistant|asst|deputy|vice)\s+(?:\w+\s+)?(?:{'|'.join(best['words'])})\b",
+            folded,
+        )
+        and best["level"] not in {"associate", "vp"}
+    ):
+        rank = best["rank"] - 1  # an assistant manager is a step below the manager
     if best is None:
         best = next(r for r in ladder if r["level"] == default_level)
     title = " ".join(_WORD.findall(folded)) or folded.strip()
     return {
         "title": title,
         "level": best["level"],
-        "rank": best["rank"],
+        "rank": best["rank"] if rank is None else rank,
         "explicit_level": explicit,
     }
 

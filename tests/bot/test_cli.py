@@ -93,10 +93,14 @@ def test_eval_prints_both_models(model_dir: Path, tmp_path: Path, flag: str) -> 
     out = careerbot("eval", *([flag] if flag else []), model_dir=model_dir, cwd=tmp_path).stdout
     if flag:
         report = json.loads(out)
-        assert {"model", "baseline"} <= report.keys()
+        assert {"model", "baseline"} <= report["nlu"].keys()
+        assert {"top1_accuracy", "baseline_top1_accuracy"} <= report["ask"].keys()
+        assert {"accuracy", "baseline_accuracy"} <= report["judge"].keys()
     else:
         assert "baseline" in out
         assert "Confusion matrix" in out
+        assert "Knowledge answers" in out
+        assert "Verdicts" in out
 
 
 def test_ask_json_names_the_entry_and_its_sources(model_dir: Path, tmp_path: Path) -> None:

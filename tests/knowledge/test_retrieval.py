@@ -21,7 +21,7 @@ def test_every_phrasing_in_the_base_finds_its_own_entry() -> None:
     [
         ("can I grow without being promoted?", "grow-without-promotion"),
         ("is a lateral move a promotion", "lateral-moves"),
-        ("tell me about the nurse example", "nurse-promotion-example"),
+        ("the nurse who became a nurse manager", "nurse-promotion-example"),
         ("is moving to a competitor as a senior a promotion?", "new-employer-higher-role"),
         ("WHAT IS A PROMOTION???", "what-is-promotion"),
     ],

@@ -199,3 +199,12 @@ def test_pay_changes(
 )  # fmt: skip
 def test_organisation_changes(text: str, same_org: bool) -> None:
     assert org_change_value(text) == {"same_org": same_org}
+
+
+def test_an_assistant_is_a_step_below_the_rung() -> None:
+    ladder = [*LADDER, {"level": "associate", "rank": 2, "words": ["assistant"]}]
+    assistant = job_title_value("assistant store manager", ladder=ladder, default_level="mid")
+    manager = job_title_value("store manager", ladder=ladder, default_level="mid")
+    assert assistant is not None
+    assert manager is not None
+    assert assistant["rank"] == manager["rank"] - 1

@@ -1,7 +1,8 @@
-"""NLU speed: throughput through ``nlp.pipe``, per-message latency and pipeline load time.
+"""Speed: NLU throughput, per-message latency of the NLU, `ask` and `judge`, and load time.
 
 Each figure is measured in a fresh Python process pinned to one CPU core with BLAS threads
-set to one, over the project's own example messages (train + dev, in a fixed shuffled order).
+set to one, over the project's own example messages (NLU train + dev, in a fixed shuffled
+order) and the knowledge evaluation sets.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def measure(model_dir: Path, messages: int) -> dict[str, Any]:
         latencies.append(time.perf_counter() - begin)
     latencies.sort()
     return {
+        **_knowledge_latency(nlu),
         "messages": len(texts),
         "unique_messages": unique,
         "import_seconds": imported - started,
@@ -97,10 +99,41 @@ def measure(model_dir: Path, messages: int) -> dict[str, Any]:
     }
 
 
+def _latency_ms(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {name: 1000 * _percentile(ordered, q)
+            for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}  # fmt: skip
+
+
+def _knowledge_latency(nlu: Any) -> dict[str, Any]:
+    """Per-message latency of `ask` and of `judge` (NLU entities included), after load."""
+    from knowledge.advisor import judge
+    from knowledge.evaluate import QUESTIONS_PATH, SITUATIONS_PATH
+    from knowledge.retrieval import default_retriever
+
+    started = time.perf_counter()
+    retriever = default_retriever()
+    knowledge_load = time.perf_counter() - started
+    questions = [json.loads(line)["text"] for line in QUESTIONS_PATH.read_text().splitlines()]
+    situations = [json.loads(line)["text"] for line in SITUATIONS_PATH.read_text().splitlines()]
+    ask, verdict = [], []
+    for _ in range(10):
+        for question in questions:
+            begin = time.perf_counter()
+            retriever.ask(question)
+            ask.append(time.perf_counter() - begin)
+        for situation in situations:
+            begin = time.perf_counter()
+            judge(situation, nlu.parse(situation).entities)
+            verdict.append(time.perf_counter() - begin)
+    return {"knowledge_load_seconds": knowledge_load, "ask_latency_ms": _latency_ms(ask),
+            "judge_latency_ms": _latency_ms(verdict)}  # fmt: skip
+
+
 def run_bench(settings: Settings, *, messages: int) -> dict[str, Any]:
     """Measure in a fresh, single-core process and describe the machine."""
     code = (
-        "import json, sys; from pathlib import Path; from nlu.bench import measure; "
+        "import json, sys; from pathlib import Path; from bot.bench import measure; "
         "print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))"
     )
     output = subprocess.run(
@@ -131,6 +164,10 @@ def _rate(rates: dict[str, float], repeats: int) -> str:
     return f"{rates['median']:,.0f} messages/s median of {repeats} runs (best {rates['best']:,.0f})"
 
 
+def _three(latency: dict[str, float]) -> str:
+    return f"{latency['p50']:.2f} / {latency['p95']:.2f} / {latency['p99']:.2f} ms"
+
+
 def render_bench(report: dict[str, Any]) -> str:
     """The report as a small table."""
     latency = report["latency_ms"]
@@ -146,6 +183,9 @@ def render_bench(report: dict[str, Any]) -> str:
         ("one message, max", f"{latency['max']:.2f} ms"),
         ("pipeline load", f"{report['load_seconds']:.2f} s (+ {report['import_seconds']:.2f} s "
                           "importing spaCy)"),
+        ("ask, p50 / p95 / p99", _three(report["ask_latency_ms"])),
+        ("judge incl. NLU, p50 / p95 / p99", _three(report["judge_latency_ms"])),
+        ("knowledge base load", f"{report['knowledge_load_seconds']:.2f} s"),
         ("machine", f"{machine['cpu']}, 1 of {machine['cores_available']} cores, "
                     f"Python {machine['python']}"),
     ]  # fmt: skip

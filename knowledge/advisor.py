@@ -1,0 +1,326 @@
+"""The advisor: "is this a promotion?" about a user's own situation, with reasons.
+
+It reads the facts that decide the question (did the position go up a level, inside the same
+organisation; pay; responsibility; lateral moves, courses, skills...) from the NLU's entities
+and the phrase rules in ``knowledge/data/advisor.yml``, then applies the source documents'
+definitions: a promotion is a move to a higher position inside one's current organisation;
+advancement is growth without such a move, including a higher role with another employer.
+When a deciding fact is missing it says so and asks for it, with the possible answers; the
+answers, and facts from earlier messages, go back in as ``known``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.base import DATA_DIR
+
+GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
+
+
+class Verdict(StrEnum):
+    PROMOTION = "promotion"
+    ADVANCEMENT = "advancement"
+    NEITHER = "neither"  # a move down: not a promotion, and not the growth advancement means
+    UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What is known about the situation; None where it is not known."""
+
+    level: str | None = None  # "up", "same" or "down"
+    same_org: bool | None = None
+    pay: str | None = None  # "up", "same" or "down"
+    responsibility: bool = False
+    selection: bool = False
+    title_changed: bool = False
+    growth: tuple[str, ...] = ()
+
+    def merged(self, known: Facts) -> Facts:
+        """These facts, with gaps filled from ``known`` (earlier messages and answers)."""
+        return Facts(
+            level=self.level or known.level,
+            same_org=self.same_org if self.same_org is not None else known.same_org,
+            pay=self.pay or known.pay,
+            responsibility=self.responsibility or known.responsibility,
+            selection=self.selection or known.selection,
+            title_changed=self.title_changed or known.title_changed,
+            growth=tuple(dict.fromkeys(known.growth + self.growth)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["growth"] = list(self.growth)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Facts:
+        values = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        values["growth"] = tuple(values.get("growth", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A missing fact, asked with the answers to offer as buttons."""
+
+    id: str
+    text: str
+    options: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    summary: str
+    facts: Facts
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (text, entry id)
+    question: Question | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "facts": self.facts.to_dict(),
+            "reasons": [{"text": text, "entry_id": entry} for text, entry in self.reasons],
+            "question": None if self.question is None else {
+                "id": self.question.id, "text": self.question.text,
+                "options": [{"label": label, "value": value}
+                            for label, value in self.question.options],
+            },
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TitleMention:
+    """A JOB_TITLE entity: its place in the message, its rank, and whether old or new."""
+
+    start: int
+    rank: int
+    explicit: bool
+    role: str | None
+
+
+class Rules:
+    """The phrase rules, questions and reasons of ``advisor.yml``, compiled."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        negation = data["negation"]
+        self._negated = re.compile(rf"\b{negation}\b(?:\W+\w+){{0,3}}\W*$")
+        self.facts = {
+            name: re.compile("|".join(f"(?:{p})" for p in patterns))
+            for name, patterns in data["facts"].items()
+        }
+        self._before_title = re.compile(data["before_title"])
+        self._after_title = re.compile(data["after_title"])
+        self.questions = {
+            name: Question(name, spec["text"], [(label, value) for label, value in spec["options"]])
+            for name, spec in data["questions"].items()
+        }
+        self.reasons: dict[str, tuple[str, str]] = {
+            name: (text, entry) for name, (text, entry) in data["reasons"].items()
+        }
+
+    def title_role(self, text_before: str) -> str | None:
+        """'old' or 'new' for a title preceded by this text, when the words say which."""
+        tail = text_before[-30:].lower()
+        if self._before_title.search(tail):
+            return "old"
+        if self._after_title.search(tail):
+            return "new"
+        return None
+
+    def found(self, name: str, text: str) -> bool:
+        """Whether a fact's phrases occur in ``text`` other than right after a negation."""
+        for match in self.facts[name].finditer(text):
+            if not self._negated.search(text[: match.start()]):
+                return True
+        return False
+
+
+@lru_cache(maxsize=1)
+def default_rules(path: Path = DATA_DIR / "advisor.yml") -> Rules:
+    return Rules(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
+    """The facts a message states, from its entities and the phrase rules.
+
+    ``entities`` are the NLU's entities (anything with ``label``, ``start`` and ``value``).
+    """
+    folded = " ".join(text.lower().replace("’", "'").split())
+    titles: list[TitleMention] = []
+    pay: str | None = None
+    same_org: bool | None = None
+    for entity in entities:
+        if entity.label == "JOB_TITLE":
+            value = entity.value
+            role = rules.title_role(text[: entity.start])
+            titles.append(TitleMention(entity.start, value["rank"], value["explicit_level"], role))
+        elif entity.label == "PAY_CHANGE" and pay is None:
+            pay = entity.value["direction"]
+        elif entity.label == "ORG_CHANGE" and same_org is None:
+            same_org = entity.value["same_org"]
+
+    level = _title_direction(titles)
+    if rules.found("level_down", folded):
+        level = "down"
+    elif rules.found("level_same", folded):
+        level = "same"
+    elif rules.found("level_up", folded):
+        level = "up"
+        # Being moved up by someone ("they made me", "promoted me") happens inside the
+        # organisation, unless the message says it is a new employer.
+        if same_org is None:
+            same_org = True
+    elif rules.found("level_up_unattributed", folded) and level is None:
+        level = "up"
+
+    if rules.found("new_org", folded):
+        same_org = False
+    elif same_org is None and rules.found("same_org", folded):
+        same_org = True
+    growth = tuple(kind for kind in GROWTH_KINDS if rules.found(kind, folded))
+    return Facts(
+        level=level,
+        same_org=same_org,
+        pay=pay,
+        responsibility=rules.found("responsibility_up", folded),
+        selection=rules.found("selection", folded),
+        title_changed=bool(titles) or rules.found("title_changed", folded),
+        growth=growth,
+    )
+
+
+def _title_direction(titles: list[TitleMention]) -> str | None:
+    """Up, same or down from the old title to the new one, when the message names both."""
+    if len(titles) < 2:
+        return None
+    titles = sorted(titles, key=lambda mention: mention.start)
+    old = next((t for t in titles if t.role == "old"), None)
+    new = next((t for t in titles if t.role == "new" and t is not old), None)
+    if old is None and new is None:
+        old, new = titles[0], titles[-1]
+    elif old is None:
+        old = next(t for t in titles if t is not new)
+    elif new is None:
+        new = next(t for t in reversed(titles) if t is not old)
+    assert old is not None
+    assert new is not None
+    if not (old.explicit or new.explicit):
+        return None  # "Specialist II" to "Consultant": nothing says which is higher
+    if new.rank > old.rank:
+        return "up"
+    return "down" if new.rank < old.rank else "same"
+
+
+def apply_answer(facts: Facts, question_id: str, value: str) -> Facts:
+    """The facts after the user answered one of the advisor's questions."""
+    if question_id == "level" and value in {"up", "same", "down"}:
+        return replace(facts, level=value)
+    if question_id == "same_org" and value in {"yes", "no"}:
+        return replace(facts, same_org=value == "yes")
+    if question_id == "what_changed":
+        fact, _, setting = value.partition(":")
+        if fact == "level":
+            return replace(facts, level=setting)
+        if fact == "pay":
+            return replace(facts, pay=setting, level=facts.level or "same")
+        if fact == "responsibility":
+            return replace(facts, responsibility=True, level=facts.level or "same")
+        if fact in {"lateral", "education"}:
+            kind = "lateral_move" if fact == "lateral" else "education"
+            return replace(facts, growth=(*facts.growth, kind), level=facts.level or "same")
+    raise ValueError(f"not an answer to {question_id!r}: {value!r}")
+
+
+def decide(facts: Facts, rules: Rules) -> Judgement:
+    """Apply the documents' definitions to the facts."""
+    reasons = rules.reasons
+
+    def growth_reasons() -> list[tuple[str, str]]:
+        found = []
+        if facts.responsibility:
+            found.append(reasons["responsibility"])
+        for kind in facts.growth:
+            found.append(reasons["lateral" if kind == "lateral_move" else kind])
+        if facts.pay == "up":
+            found.append(reasons["raise_only"])
+        return found
+
+    if facts.level == "down":
+        return Judgement(Verdict.NEITHER, "Not a promotion: the move is to a lower level.",
+                         facts, [reasons["down"]])  # fmt: skip
+    if facts.level == "up":
+        if facts.same_org is False:
+            return Judgement(Verdict.ADVANCEMENT,
+                             "Advancement (a higher role with a new employer), not a promotion.",
+                             facts, [reasons["new_org"]])  # fmt: skip
+        if facts.same_org is None:
+            return Judgement(Verdict.UNCLEAR,
+                             "It depends: is the higher role with your current employer?",
+                             facts, [reasons["unclear"]], rules.questions["same_org"])  # fmt: skip
+        found = [reasons["promotion"]]
+        if facts.pay == "same":
+            found.append(reasons["promotion_no_raise"])
+        elif facts.pay == "up":
+            found.append(reasons["promotion_raise"])
+        if facts.selection:
+            found.append(reasons["selection"])
+        return Judgement(Verdict.PROMOTION, "Yes, that is a promotion.", facts, found)
+    growth = growth_reasons()
+    if facts.level == "same" or facts.same_org is False or (growth and facts.pay != "up"):
+        found = growth or [reasons["same_level"]]
+        if facts.same_org is False and not growth:
+            found = [reasons["new_org"]]
+        kind = _advancement_kind(facts)
+        return Judgement(Verdict.ADVANCEMENT, f"Advancement{kind}, not a promotion.", facts, found)
+    question = rules.questions["level" if (facts.pay or facts.title_changed) else "what_changed"]
+    return Judgement(Verdict.UNCLEAR, "I can't tell yet: did your position go up a level?",
+                     facts, [reasons["unclear"]], question)  # fmt: skip
+
+
+def _advancement_kind(facts: Facts) -> str:
+    if "lateral_move" in facts.growth:
+        return " (a lateral move)"
+    if facts.same_org is False:
+        return " (a move to another employer)"
+    if facts.pay == "up":
+        return " (a raise in the same role)"
+    if facts.responsibility:
+        return " (more responsibility in the same role)"
+    names = {"education": "education", "skills": "new skills", "network": "your network",
+             "project": "a new project"}  # fmt: skip
+    kinds = [names[kind] for kind in facts.growth if kind in names]
+    return f" ({', '.join(kinds)})" if kinds else ""
+
+
+def judge(
+    text: str,
+    entities: Sequence[Any],
+    *,
+    known: Facts | None = None,
+    answers: Iterable[tuple[str, str]] = (),
+    rules: Rules | None = None,
+) -> Judgement:
+    """Judge a described situation.
+
+    ``known`` carries facts from earlier messages (this message's own facts win); ``answers``
+    are the user's replies to follow-up questions, applied last because the user said them.
+    """
+    rules = rules or default_rules()
+    facts = read_facts(text, entities, rules)
+    if known is not None:
+        facts = facts.merged(known)
+    for question_id, value in answers:
+        facts = apply_answer(facts, question_id, value)
+    return decide(facts, rules)

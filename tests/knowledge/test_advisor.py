@@ -1,0 +1,108 @@
+"""The advisor's verdicts on the tricky cases, its questions, and multi-turn answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.advisor import Facts, Verdict, apply_answer, judge
+from nlu.pipeline import Nlu
+
+
+def verdict_of(nlu: Nlu, text: str, **kwargs) -> Verdict:
+    return judge(text, nlu.parse(text).entities, **kwargs).verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        # title up without a raise: still a promotion
+        ("my company made me team lead but there is no raise yet", Verdict.PROMOTION),
+        ("went from analyst to senior analyst at the same bank, same salary", Verdict.PROMOTION),
+        # raise without a new title
+        ("I got a 10% raise but my title stayed the same", Verdict.ADVANCEMENT),
+        # more responsibility only
+        ("I now manage two interns, title is still designer, no raise", Verdict.ADVANCEMENT),
+        # same level in another department
+        ("I moved from sales to marketing at the same pay", Verdict.ADVANCEMENT),
+        # higher role at another company
+        ("I joined a competitor as senior engineer", Verdict.ADVANCEMENT),
+        ("left my company to become head of design at a startup", Verdict.ADVANCEMENT),
+        # the nurse examples
+        (
+            "I was a registered nurse and my hospital promoted me to nurse manager",
+            Verdict.PROMOTION,
+        ),
+        (
+            "as a nurse I moved to the triage and emergency department, same pay",
+            Verdict.ADVANCEMENT,
+        ),
+        # growth without a move
+        ("I finished a course on SQL, is that advancement?", Verdict.ADVANCEMENT),
+        ("I got my PMP certification last week", Verdict.ADVANCEMENT),
+        # negations
+        ("they gave me more work but it's not a promotion, no raise either", Verdict.ADVANCEMENT),
+        ("I didn't get the title, just more duties", Verdict.ADVANCEMENT),
+        # a move down
+        ("I was demoted from manager to senior analyst", Verdict.NEITHER),
+    ],
+)
+def test_tricky_verdicts(nlu: Nlu, text: str, verdict: Verdict) -> None:
+    assert verdict_of(nlu, text) == verdict
+
+
+@pytest.mark.parametrize(
+    "text", ["is this a promotion?", "got a new role, promotion?", "promotion?"]
+)
+def test_a_bare_question_is_unclear_and_asks_a_question(nlu: Nlu, text: str) -> None:
+    judgement = judge(text, nlu.parse(text).entities)
+    assert judgement.verdict is Verdict.UNCLEAR
+    assert judgement.question is not None
+    # with nothing said, what changed; with a "new role", whether it is higher
+    assert judgement.question.id == ("level" if "role" in text else "what_changed")
+    assert len(judgement.question.options) >= 3
+
+
+@pytest.mark.parametrize("text", ["asdkjh qwe zxcv", "", "🙂🙂🙂", "x" * 5000])
+def test_nonsense_is_unclear_not_an_error(nlu: Nlu, text: str) -> None:
+    judgement = judge(text, nlu.parse(text).entities)
+    assert judgement.verdict is Verdict.UNCLEAR
+    assert judgement.question is not None
+
+
+def test_a_higher_role_with_unknown_employer_asks_and_then_decides(nlu: Nlu) -> None:
+    text = "I'm becoming a director, promotion?"
+    entities = nlu.parse(text).entities
+    first = judge(text, entities)
+    assert first.verdict is Verdict.UNCLEAR
+    assert first.question is not None
+    assert first.question.id == "same_org"
+    assert judge(text, entities, answers=[("same_org", "yes")]).verdict is Verdict.PROMOTION
+    assert judge(text, entities, answers=[("same_org", "no")]).verdict is Verdict.ADVANCEMENT
+
+
+def test_facts_from_earlier_messages_carry_over(nlu: Nlu) -> None:
+    first = judge("my title changed", nlu.parse("my title changed").entities)
+    assert first.verdict is Verdict.UNCLEAR
+    second = judge("it's a higher position, at my company", nlu.parse("x").entities,
+                   known=first.facts)  # fmt: skip
+    assert second.verdict is Verdict.PROMOTION
+
+
+def test_every_reason_names_a_knowledge_entry(nlu: Nlu) -> None:
+    from knowledge.base import load_knowledge
+
+    entry_ids = {entry.id for entry in load_knowledge().entries}
+    for text in ["my boss promoted me to manager", "I got a raise, same title",
+                 "moved to the data team", "is this a promotion?"]:  # fmt: skip
+        for _, entry_id in judge(text, nlu.parse(text).entities).reasons:
+            assert entry_id in entry_ids
+
+
+def test_answers_outside_the_offered_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="not an answer"):
+        apply_answer(Facts(), "level", "sideways-ish")
+
+
+def test_facts_round_trip_through_a_dict() -> None:
+    facts = Facts(level="up", same_org=True, pay="same", growth=("education",))
+    assert Facts.from_dict(facts.to_dict()) == facts
