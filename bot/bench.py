@@ -42,7 +42,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def measure(model_dir: Path, messages: int) -> dict[str, Any]:
+def measure(model_dir: Path, messages: int, kb_model_dir: Path) -> dict[str, Any]:
     """Run inside the benchmark process: load, throughput, then one-at-a-time latency."""
     _pin_to_one_core()
     started = time.perf_counter()
@@ -76,7 +76,7 @@ def measure(model_dir: Path, messages: int) -> dict[str, Any]:
         latencies.append(time.perf_counter() - begin)
     latencies.sort()
     return {
-        **_knowledge_latency(nlu),
+        **_knowledge_latency(nlu, kb_model_dir),
         "messages": len(texts),
         "unique_messages": unique,
         "import_seconds": imported - started,
@@ -105,14 +105,14 @@ def _latency_ms(samples: list[float]) -> dict[str, float]:
             for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}  # fmt: skip
 
 
-def _knowledge_latency(nlu: Any) -> dict[str, Any]:
+def _knowledge_latency(nlu: Any, kb_model_dir: Path) -> dict[str, Any]:
     """Per-message latency of `ask` and of `judge` (NLU entities included), after load."""
     from knowledge.advisor import judge
     from knowledge.evaluate import QUESTIONS_PATH, SITUATIONS_PATH
     from knowledge.retrieval import default_retriever
 
     started = time.perf_counter()
-    retriever = default_retriever()
+    retriever = default_retriever(kb_model_dir)
     knowledge_load = time.perf_counter() - started
     questions = [json.loads(line)["text"] for line in QUESTIONS_PATH.read_text().splitlines()]
     situations = [json.loads(line)["text"] for line in SITUATIONS_PATH.read_text().splitlines()]
@@ -134,10 +134,11 @@ def run_bench(settings: Settings, *, messages: int) -> dict[str, Any]:
     """Measure in a fresh, single-core process and describe the machine."""
     code = (
         "import json, sys; from pathlib import Path; from bot.bench import measure; "
-        "print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))"
+        "print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))))"
     )
     output = subprocess.run(
-        [sys.executable, "-c", code, str(settings.nlu_model_dir.resolve()), str(messages)],
+        [sys.executable, "-c", code, str(settings.nlu_model_dir.resolve()), str(messages),
+         str(settings.kb_model_dir.resolve())],
         check=True, capture_output=True, text=True, env={**os.environ, **_ONE_CORE_ENV},
     ).stdout  # fmt: skip
     report: dict[str, Any] = json.loads(output.strip().splitlines()[-1])

@@ -18,7 +18,7 @@ from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from knowledge.advisor import Judgement
-    from knowledge.retrieval import Answer
+    from knowledge.retrieval import Answer, Retriever
     from nlu.pipeline import Nlu, NluResult
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,29 @@ def _load_nlu(settings: Settings, *, build_if_needed: bool = True) -> Nlu:
 # --- careerbot train -------------------------------------------------------------------------
 
 
+def _load_retriever(settings: Settings) -> Retriever:
+    """The knowledge retriever with its entry classifier, building that first if needed."""
+    from knowledge import classifier
+    from knowledge.retrieval import default_retriever
+    from nlu.train import is_current
+
+    if not is_current(settings.kb_model_dir, classifier.fingerprint()):
+        print(f"The knowledge classifier in {settings.kb_model_dir} is missing or out of date; "
+              "building it now (careerbot train)...", file=sys.stderr)  # fmt: skip
+    return default_retriever(settings.kb_model_dir)
+
+
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
-    """Build the NLU pipeline from nlu/data with spacy train."""
+    """Build the NLU pipeline and the knowledge classifier with spacy train."""
+    from knowledge import classifier
     from nlu.train import train
 
     output = args.output or settings.nlu_model_dir
     train(output)
     print(f"NLU model written to {output}")
+    if args.output is None:
+        classifier.train(settings.kb_model_dir)
+        print(f"knowledge classifier written to {settings.kb_model_dir}")
     return 0
 
 
@@ -164,9 +180,7 @@ def _jsonl(source: TextIO, sink: TextIO, handle: Callable[[str], dict[str, Any]]
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer a question about career advancement and promotion from the knowledge base."""
-    from knowledge.retrieval import default_retriever
-
-    retriever = default_retriever()
+    retriever = _load_retriever(settings)
     if args.jsonl:
         return _jsonl(sys.stdin, sys.stdout, lambda text: retriever.ask(text).to_dict())
     if args.text is None:
@@ -257,7 +271,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from nlu.evaluate import evaluate, render_report
 
     nlu = _load_nlu(settings)
-    report = {"nlu": evaluate(nlu), "ask": evaluate_ask(), "judge": evaluate_judge(nlu)}
+    retriever = _load_retriever(settings)
+    report = {"nlu": evaluate(nlu), "ask": evaluate_ask(retriever), "judge": evaluate_judge(nlu)}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -271,7 +286,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure NLU throughput, ask/judge/NLU latency and load times."""
     from bot.bench import render_bench, run_bench
 
-    _load_nlu(settings)  # build first, so the build is not timed
+    _load_nlu(settings)  # build first, so no build is timed
+    _load_retriever(settings)
     report = run_bench(settings, messages=args.messages)
     print(json.dumps(report, indent=2) if args.json else render_bench(report))
     return 0
@@ -287,7 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser("train", help=cmd_train.__doc__)
-    train.add_argument("--output", type=Path, help="model directory (default: NLU_MODEL_DIR)")
+    train.add_argument("--output", type=Path,
+                       help="NLU model directory (default: NLU_MODEL_DIR); with it, only the "
+                            "NLU model is built")  # fmt: skip
     train.set_defaults(handler=cmd_train)
 
     nlu = commands.add_parser("nlu", help=cmd_nlu.__doc__)

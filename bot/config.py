@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     nlu_model_dir: Path = Field(
         default=Path("models/nlu"), description="Where `careerbot train` writes the pipeline."
     )
+    kb_model_dir: Path = Field(
+        default=Path("models/kb"),
+        description="Where `careerbot train` writes the knowledge base's entry classifier.",
+    )
     nlu_confidence_threshold: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Below this top score the NLU asks, not guesses."
     )

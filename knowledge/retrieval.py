@@ -17,6 +17,7 @@ import Stemmer
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from spacy.language import Language
 
 from knowledge.base import DATA_DIR
 from knowledge.models import Entry, KnowledgeBase
@@ -39,6 +40,7 @@ class Settings:
     b: float
     answer_weight: float
     temperature: float
+    classifier_weight: float
     threshold: float
 
     @classmethod
@@ -47,7 +49,8 @@ class Settings:
         return cls(
             synonyms=data["synonyms"], stop_words=frozenset(data["stop_words"]), k1=data["k1"],
             b=data["b"], answer_weight=data["answer_weight"],
-            temperature=data["temperature"], threshold=data["threshold"],
+            temperature=data["temperature"], classifier_weight=data["classifier_weight"],
+            threshold=data["threshold"],
         )  # fmt: skip
 
 
@@ -138,20 +141,26 @@ class Analyzer:
         return list(self._stemmer.stemWords(words))
 
 
-@lru_cache(maxsize=1)
-def default_retriever() -> Retriever:
-    """The retriever over the packaged knowledge base (built once per process)."""
+@lru_cache(maxsize=4)
+def default_retriever(classifier_dir: Path | None = None) -> Retriever:
+    """The retriever over the packaged knowledge base (built once per process), with the
+    entry classifier from ``classifier_dir`` when one is given (built there if needed)."""
+    from knowledge import classifier
     from knowledge.base import load_knowledge
 
-    return Retriever(load_knowledge(), Settings.load())
+    model = None if classifier_dir is None else classifier.load(classifier_dir)
+    return Retriever(load_knowledge(), Settings.load(), classifier=model)
 
 
 class Retriever:
     """BM25 (bm25s) over every entry's question phrasings and its answer."""
 
-    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, settings: Settings, *, classifier: Language | None = None
+    ) -> None:
         self.kb = kb
         self.settings = settings
+        self.classifier = classifier
         self.analyzer = Analyzer(settings)
         texts: list[str] = []
         owners: list[int] = []
@@ -200,6 +209,13 @@ class Retriever:
             return Answer(question, FALLBACK_ANSWER, None, [], 0.0, True)
         shifted = (scores - scores.max()) / self.settings.temperature
         probabilities = numpy.exp(shifted) / numpy.exp(shifted).sum()
+        if self.classifier is not None:
+            # The classifier generalises across wordings better than BM25, which in turn
+            # keeps exact and rare words in play: the two probabilities are mixed.
+            cats = self.classifier(question[:MAX_QUESTION_CHARS]).cats
+            learned = numpy.asarray([cats.get(entry.id, 0.0) for entry in self.kb.entries])
+            weight = self.settings.classifier_weight
+            probabilities = weight * learned + (1 - weight) * probabilities
         order = numpy.argsort(-probabilities)[:3]
         ranking = [(self.kb.entries[i].id, float(probabilities[i])) for i in order]
         confidence = float(probabilities[order[0]]) * coverage

@@ -20,7 +20,7 @@ from spacy.tokens import DocBin
 
 import nlu.architectures
 import nlu.components  # noqa: F401  (registers the pipeline's factories)
-from nlu.dataset import DATA_DIR, TRAIN_PATH, Example, load_examples
+from nlu.dataset import DATA_DIR, TRAIN_PATH, load_examples
 from nlu.intents import Intent
 
 CONFIG_PATH = Path(str(files("nlu") / "config.cfg"))
@@ -34,16 +34,20 @@ _BUILD_CODE = [Path(__file__).with_name(name) for name in
                ("architectures.py", "components.py", "train.py")]  # fmt: skip
 
 
+def digest(paths: list[Path]) -> str:
+    """A SHA-256 over the names and contents of these files."""
+    hashed = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            hashed.update(path.name.encode())
+            hashed.update(path.read_bytes())
+    return hashed.hexdigest()
+
+
 def fingerprint() -> str:
     """A digest of everything the model is built from: config, data and the building code."""
-    digest = hashlib.sha256()
     data = sorted(p for p in DATA_DIR.iterdir() if p.name != "dev.jsonl")
-    sources = [CONFIG_PATH, *data, *_BUILD_CODE]
-    for path in sources:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return digest([CONFIG_PATH, *data, *_BUILD_CODE])
 
 
 def model_fingerprint(model_dir: Path) -> str | None:
@@ -55,33 +59,39 @@ def model_fingerprint(model_dir: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def is_current(model_dir: Path) -> bool:
+def is_current(model_dir: Path, expected: str | None = None) -> bool:
     """Whether ``model_dir`` holds a model built from the data and config as they are now."""
-    return model_fingerprint(model_dir) == fingerprint()
+    return model_fingerprint(model_dir) == (expected or fingerprint())
 
 
-def _docbin(examples: list[Example], path: Path) -> None:
+def _docbin(examples: list[tuple[str, str]], labels: list[str], path: Path) -> None:
     nlp = spacy.blank("en")
-    labels = [intent.value for intent in Intent]
     docs = DocBin(store_user_data=False)
-    for example in examples:
-        doc = nlp.make_doc(example.text)
-        doc.cats = {label: float(label == example.intent) for label in labels}
+    for text, gold in examples:
+        doc = nlp.make_doc(text)
+        doc.cats = {label: float(label == gold) for label in labels}
         docs.add(doc)
     docs.to_disk(path)
 
 
-def train(output_dir: Path) -> Path:
-    """Train the pipeline from ``nlu/data/train.jsonl`` and write it to ``output_dir``."""
-    examples = load_examples(TRAIN_PATH)
+def train_classifier(
+    *,
+    config: Path,
+    examples: list[tuple[str, str]],
+    labels: list[str],
+    output_dir: Path,
+    fingerprint: str,
+    name: str,
+) -> Path:
+    """Train a text classifier pipeline with ``spacy train`` and write it to ``output_dir``."""
     with tempfile.TemporaryDirectory(prefix="careerbot-train-") as scratch:
         work = Path(scratch)
-        _docbin(examples, work / "train.spacy")
-        log.info("training on %d examples with %s", len(examples), CONFIG_PATH)
-        # The dev corpus spacy train reports on is the training data itself: the held-out
-        # dev set stays unseen, and the last model is kept rather than a "best" checkpoint.
+        _docbin(examples, labels, work / "train.spacy")
+        log.info("training %s on %d examples with %s", name, len(examples), config)
+        # The dev corpus spacy train reports on is the training data itself: held-out data
+        # stays unseen, and the last model is kept rather than a "best" checkpoint.
         spacy_train(
-            CONFIG_PATH,
+            config,
             work / "out",
             use_gpu=-1,
             overrides={
@@ -91,11 +101,24 @@ def train(output_dir: Path) -> Path:
         )
         built = work / "out" / "model-last"
         meta = srsly.read_json(built / "meta.json")
-        meta[META_KEY] = fingerprint()
-        meta["name"] = "careerbot_nlu"
+        meta[META_KEY] = fingerprint
+        meta["name"] = name
         srsly.write_json(built / "meta.json", meta)
         if output_dir.exists():
             shutil.rmtree(output_dir)
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(built, output_dir)
     return output_dir
+
+
+def train(output_dir: Path) -> Path:
+    """Train the NLU pipeline from ``nlu/data/train.jsonl`` and write it to ``output_dir``."""
+    examples = load_examples(TRAIN_PATH)
+    return train_classifier(
+        config=CONFIG_PATH,
+        examples=[(example.text, example.intent.value) for example in examples],
+        labels=[intent.value for intent in Intent],
+        output_dir=output_dir,
+        fingerprint=fingerprint(),
+        name="careerbot_nlu",
+    )

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from knowledge import classifier
+from knowledge.retrieval import Retriever, default_retriever
 from nlu.pipeline import Nlu
 from nlu.train import is_current, train
 
@@ -36,3 +38,18 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def nlu(model_dir: Path) -> Nlu:
     return Nlu.load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def kb_model_dir() -> Path:
+    """The knowledge classifier, built first if it is missing or out of date."""
+    directory = Settings(_env_file=None).kb_model_dir.resolve()
+    if not is_current(directory, classifier.fingerprint()):
+        classifier.train(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def retriever(kb_model_dir: Path) -> Retriever:
+    """The retriever as the bot uses it: BM25 mixed with the entry classifier."""
+    return default_retriever(kb_model_dir)

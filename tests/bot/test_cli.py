@@ -25,6 +25,7 @@ def careerbot(
         )
     }
     env["NLU_MODEL_DIR"] = str(model_dir)
+    env["KB_MODEL_DIR"] = str(model_dir.parent / "kb")
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, input=stdin,
                           capture_output=True, text=True, check=check, timeout=120)  # fmt: skip
@@ -89,7 +90,9 @@ def test_help_lists_every_command(tmp_path: Path, model_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("flag", ["--json", ""])
-def test_eval_prints_both_models(model_dir: Path, tmp_path: Path, flag: str) -> None:
+def test_eval_prints_both_models(
+    model_dir: Path, kb_model_dir: Path, tmp_path: Path, flag: str
+) -> None:
     out = careerbot("eval", *([flag] if flag else []), model_dir=model_dir, cwd=tmp_path).stdout
     if flag:
         report = json.loads(out)
@@ -103,7 +106,9 @@ def test_eval_prints_both_models(model_dir: Path, tmp_path: Path, flag: str) -> 
         assert "Verdicts" in out
 
 
-def test_ask_json_names_the_entry_and_its_sources(model_dir: Path, tmp_path: Path) -> None:
+def test_ask_json_names_the_entry_and_its_sources(
+    model_dir: Path, kb_model_dir: Path, tmp_path: Path
+) -> None:
     out = careerbot("ask", "can I grow without being promoted?", "--json",
                     model_dir=model_dir, cwd=tmp_path).stdout  # fmt: skip
     data = json.loads(out)
@@ -112,7 +117,7 @@ def test_ask_json_names_the_entry_and_its_sources(model_dir: Path, tmp_path: Pat
     assert data["sources"]
 
 
-def test_ask_jsonl_answers_every_line(model_dir: Path, tmp_path: Path) -> None:
+def test_ask_jsonl_answers_every_line(model_dir: Path, kb_model_dir: Path, tmp_path: Path) -> None:
     lines = '{"text": "what is a lateral move?"}\n{"text": "how do I bake bread?"}\n{oops\n'
     out = careerbot("ask", "--jsonl", stdin=lines, model_dir=model_dir, cwd=tmp_path).stdout
     answers = [json.loads(line) for line in out.splitlines()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.retrieval import FALLBACK_ANSWER, MAX_QUESTION_CHARS, default_retriever
+from knowledge.retrieval import FALLBACK_ANSWER, MAX_QUESTION_CHARS, Retriever, default_retriever
 
 RETRIEVER = default_retriever()
 
@@ -63,3 +63,25 @@ def test_typos_are_corrected_to_known_words() -> None:
 def test_long_questions_are_read_up_to_the_limit() -> None:
     terms, _ = RETRIEVER.terms("lateral " * MAX_QUESTION_CHARS)
     assert len(terms) <= MAX_QUESTION_CHARS // 2
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("switching to a different department at the same grade, what is that called",
+         "lateral-moves"),
+        ("what do bosses look for before they promote someone", "performance-before-promotion"),
+    ],
+)  # fmt: skip
+def test_with_the_classifier_new_wordings_find_their_entry(
+    retriever: Retriever, question: str, entry_id: str
+) -> None:
+    answer = retriever.ask(question)
+    assert (answer.entry_id, answer.fallback) == (entry_id, False)
+
+
+@pytest.mark.parametrize("question", ["how do I bake bread?", "best pizza in rome", "", "🙂"])
+def test_with_the_classifier_uncovered_questions_still_fall_back(
+    retriever: Retriever, question: str
+) -> None:
+    assert retriever.ask(question).fallback

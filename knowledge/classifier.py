@@ -1,0 +1,51 @@
+"""The entry classifier: a spaCy text classifier from each entry's question phrasings.
+
+Built by `careerbot train` beside the NLU model (a build product, not committed); its
+fingerprint covers the entries, the config and the classifier's code, so it is rebuilt when
+the base changes.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nlu.architectures
+import nlu.components
+from knowledge.base import DATA_DIR, load_knowledge
+from nlu.train import digest, is_current, train_classifier
+
+CONFIG_PATH = Path(str(files("knowledge") / "config.cfg"))
+_NLU = Path(nlu.architectures.__file__).parent
+
+
+def fingerprint() -> str:
+    """A digest of what the classifier is built from."""
+    return digest([CONFIG_PATH, DATA_DIR / "entries.yml", _NLU / "architectures.py",
+                   _NLU / "components.py", _NLU / "train.py"])  # fmt: skip
+
+
+def train(output_dir: Path) -> Path:
+    """Train the entry classifier on every phrasing (and answer) of every entry."""
+    kb = load_knowledge()
+    examples = [(question, entry.id) for entry in kb.entries for question in entry.questions]
+    examples += [(re.sub(r"<[^>]+>", " ", entry.answer), entry.id) for entry in kb.entries]
+    return train_classifier(
+        config=CONFIG_PATH,
+        examples=examples,
+        labels=[entry.id for entry in kb.entries],
+        output_dir=output_dir,
+        fingerprint=fingerprint(),
+        name="careerbot_kb",
+    )
+
+
+def load(model_dir: Path, *, build_if_needed: bool = True) -> Language:
+    """The trained classifier, built first when missing or out of date."""
+    if build_if_needed and not is_current(model_dir, fingerprint()):
+        train(model_dir)
+    return spacy.load(model_dir)
