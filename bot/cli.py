@@ -266,19 +266,37 @@ def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     """Score the NLU, the knowledge answers and the verdicts on held-out data, with baselines."""
-    from knowledge.evaluate import evaluate_ask, evaluate_judge
+    from knowledge.evaluate import (
+        HOLDOUT_QUESTIONS_PATH,
+        HOLDOUT_SITUATIONS_PATH,
+        evaluate_ask,
+        evaluate_judge,
+    )
     from knowledge.evaluate import render as render_knowledge
     from nlu.evaluate import evaluate, render_report
 
     nlu = _load_nlu(settings)
     retriever = _load_retriever(settings)
-    report = {"nlu": evaluate(nlu), "ask": evaluate_ask(retriever), "judge": evaluate_judge(nlu)}
+    report = {
+        "nlu": evaluate(nlu),
+        "ask": evaluate_ask(retriever),
+        "judge": evaluate_judge(nlu),
+        "holdout_ask": evaluate_ask(retriever, HOLDOUT_QUESTIONS_PATH),
+        "holdout_judge": evaluate_judge(nlu, HOLDOUT_SITUATIONS_PATH),
+    }
     if args.json:
+        for name in ("holdout_ask", "holdout_judge"):
+            report[name].pop("errors", None)
         print(json.dumps(report, indent=2))
     else:
         print(render_report(report["nlu"]))
         print()
         print(render_knowledge(report["ask"], report["judge"]))
+        print()
+        # The holdout's misreads are not printed: reading them would make it a dev set.
+        print(render_knowledge(report["holdout_ask"], report["holdout_judge"],
+                               title=" (holdout, never used in development)",
+                               show_errors=False))  # fmt: skip
     return 0
 
 
