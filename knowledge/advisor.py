@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from knowledge.base import DATA_DIR
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
+_WORD = re.compile(r"[a-z]+")
 
 
 class Verdict(StrEnum):
@@ -120,6 +123,7 @@ class Rules:
             name: re.compile("|".join(f"(?:{p})" for p in patterns))
             for name, patterns in data["facts"].items()
         }
+        self._known_words = sorted(data["correct_words"])
         self._before_title = re.compile(data["before_title"])
         self._after_title = re.compile(data["after_title"])
         self.questions = {
@@ -129,6 +133,19 @@ class Rules:
         self.reasons: dict[str, tuple[str, str]] = {
             name: (text, entry) for name, (text, entry) in data["reasons"].items()
         }
+
+    def correct(self, text: str) -> str:
+        """The text with misspelt key words put right ("supervisr" -> "supervisor")."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if len(word) < 5 or word in self._known_words:
+                return word
+            found = process.extractOne(word, self._known_words, scorer=Levenshtein.distance,
+                                       score_cutoff=1)  # fmt: skip
+            return word if found is None else str(found[0])
+
+        return _WORD.sub(fix, text)
 
     def title_role(self, text_before: str) -> str | None:
         """'old' or 'new' for a title preceded by this text, when the words say which."""
@@ -157,7 +174,7 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
 
     ``entities`` are the NLU's entities (anything with ``label``, ``start`` and ``value``).
     """
-    folded = " ".join(text.lower().replace("’", "'").split())
+    folded = rules.correct(" ".join(text.lower().replace("’", "'").split()))
     titles: list[TitleMention] = []
     pay: str | None = None
     same_org: bool | None = None
