@@ -314,6 +314,18 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 # --- wiring ----------------------------------------------------------------------------------
 
 
+def _add_text_and_modes(command: argparse.ArgumentParser, text_help: str) -> None:
+    """The TEXT argument and the --json / --jsonl output modes that nlu, ask and judge share."""
+    command.add_argument("text", nargs="?", help=text_help)
+    mode = command.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print JSON instead of text")
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"text": ...} lines on stdin, write one JSON object per line',
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="careerbot", description="careerbot: a career-growth advisor for Telegram."
@@ -327,42 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=cmd_train)
 
     nlu = commands.add_parser("nlu", help=cmd_nlu.__doc__)
-    nlu.add_argument("text", nargs="?", help="the message to read (omit for a shell)")
-    mode = nlu.add_mutually_exclusive_group()
-    mode.add_argument("--json", action="store_true", help="print JSON instead of text")
-    mode.add_argument(
-        "--jsonl",
-        action="store_true",
-        help='read {"text": ...} lines on stdin, write one JSON object per line',
-    )
+    _add_text_and_modes(nlu, "the message to read (omit for a shell)")
     nlu.set_defaults(handler=cmd_nlu)
 
     ask = commands.add_parser("ask", help=cmd_ask.__doc__)
-    ask.add_argument("text", nargs="?", help="the question")
-    ask_mode = ask.add_mutually_exclusive_group()
-    ask_mode.add_argument("--json", action="store_true", help="print JSON instead of text")
-    ask_mode.add_argument(
-        "--jsonl",
-        action="store_true",
-        help='read {"text": ...} lines on stdin, write one JSON object per line',
-    )
+    _add_text_and_modes(ask, "the question")
     ask.set_defaults(handler=cmd_ask)
 
     judge = commands.add_parser("judge", help=cmd_judge.__doc__)
-    judge.add_argument("text", nargs="?", help="the situation, in your words")
+    _add_text_and_modes(judge, "the situation, in your words")
     judge.add_argument(
         "--answer",
         action="append",
         default=[],
         metavar="QUESTION=VALUE",
         help="an answer to a follow-up question, e.g. level=up or same_org=yes",
-    )
-    judge_mode = judge.add_mutually_exclusive_group()
-    judge_mode.add_argument("--json", action="store_true", help="print JSON instead of text")
-    judge_mode.add_argument(
-        "--jsonl",
-        action="store_true",
-        help='read {"text": ...} lines on stdin, one JSON object per line',
     )
     judge.set_defaults(handler=cmd_judge)
 
