@@ -124,6 +124,10 @@ class Rules:
             for name, patterns in data["facts"].items()
         }
         self._known_words = sorted(data["correct_words"])
+        self._grade_change = re.compile(data["grade_change"])
+        self.ladders = [[rung.lower() for rung in ladder] for ladder in data["ladders"]]
+        rungs = sorted({rung for ladder in self.ladders for rung in ladder}, key=len, reverse=True)
+        self._rung = re.compile(r"\b(" + "|".join(map(re.escape, rungs)) + r")\b")
         self._before_title = re.compile(data["before_title"])
         self._after_title = re.compile(data["after_title"])
         self.questions = {
@@ -146,6 +150,30 @@ class Rules:
             return word if found is None else str(found[0])
 
         return _WORD.sub(fix, text)
+
+    def grade_direction(self, text: str) -> str | None:
+        """'band 5 to band 6' -> up; 'E-5 to E-4' -> down."""
+        match = self._grade_change.search(text)
+        if match is None:
+            return None
+        before, after = int(match.group(1)), int(match.group(2))
+        return "up" if after > before else "down" if after < before else None
+
+    def ladder_direction(self, text: str) -> str | None:
+        """Up or down between two rungs of one career ladder named in the text."""
+        mentions = [(m.start(), m.group(1)) for m in self._rung.finditer(text)]
+        for ladder in self.ladders:
+            found = [(start, rung) for start, rung in mentions if rung in ladder]
+            if len({rung for _, rung in found}) < 2:
+                continue
+            roles = {start: self.title_role(text[:start]) for start, _ in found}
+            old = next((f for f in found if roles[f[0]] == "old"), found[0])
+            new = next((f for f in found if roles[f[0]] == "new" and f != old), None)
+            new = new or next(f for f in reversed(found) if f[1] != old[1])
+            step = ladder.index(new[1]) - ladder.index(old[1])
+            if step:
+                return "up" if step > 0 else "down"
+        return None
 
     def title_role(self, text_before: str) -> str | None:
         """'old' or 'new' for a title preceded by this text, when the words say which."""
@@ -188,20 +216,26 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         elif entity.label == "ORG_CHANGE" and same_org is None:
             same_org = entity.value["same_org"]
 
-    level = _title_direction(titles)
+    # From the most explicit evidence to the least: a stated move down, a numbered grade,
+    # two rungs of a known ladder, "same title", being moved up, the titles' ranks.
+    explicit = rules.grade_direction(folded) or rules.ladder_direction(folded)
+    level: str | None
     if rules.found("level_down", folded):
         level = "down"
+    elif explicit is not None:
+        level = explicit
     elif rules.found("level_same", folded):
         level = "same"
     elif rules.found("level_up", folded):
         level = "up"
-        # Being moved up by someone ("they made me", "promoted me") happens inside the
-        # organisation, unless the message says it is a new employer.
-        if same_org is None:
-            same_org = True
-    elif rules.found("level_up_unattributed", folded) and level is None:
-        level = "up"
-
+    else:
+        level = _title_direction(titles)
+        if level is None and rules.found("level_up_unattributed", folded):
+            level = "up"
+    # Being moved up by someone ("they made me", "promoted me") or up a grade or rank
+    # happens inside the organisation, unless the message says it is a new employer.
+    if level == "up" and same_org is None and (explicit or rules.found("level_up", folded)):
+        same_org = True
     if rules.found("new_org", folded):
         same_org = False
     elif same_org is None and rules.found("same_org", folded):

@@ -23,6 +23,8 @@ from nlu.pipeline import Nlu
 
 QUESTIONS_PATH = DATA_DIR / "eval_questions.jsonl"
 SITUATIONS_PATH = DATA_DIR / "eval_situations.jsonl"
+# More development situations, written later to find what the rules missed.
+MORE_SITUATIONS_PATH = DATA_DIR / "dev_situations.jsonl"
 # A second team-written pair, kept out of development entirely: nobody tuning the rules or
 # writing phrasings has read it, so its figures are the unbiased ones.
 HOLDOUT_QUESTIONS_PATH = DATA_DIR / "holdout_questions.jsonl"
@@ -87,9 +89,11 @@ def keyword_baseline(text: str) -> str:
     return "promotion" if "promot" in text.lower() else "advancement"
 
 
-def evaluate_judge(nlu: Nlu, path: Path = SITUATIONS_PATH) -> dict[str, Any]:
+def evaluate_judge(
+    nlu: Nlu, paths: tuple[Path, ...] = (SITUATIONS_PATH, MORE_SITUATIONS_PATH)
+) -> dict[str, Any]:
     """Verdict accuracy on the labelled situations, and the keyword baseline's."""
-    rows = _read(path)
+    rows = [row for path in paths for row in _read(path)]
     confusion: Counter[tuple[str, str]] = Counter()
     errors = []
     for row in rows:

@@ -106,3 +106,26 @@ def test_answers_outside_the_offered_options_are_refused() -> None:
 def test_facts_round_trip_through_a_dict() -> None:
     facts = Facts(level="up", same_org=True, pay="same", growth=("education",))
     assert Facts.from_dict(facts.to_dict()) == facts
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("band 5 to band 6 at my trust", Verdict.PROMOTION),
+        ("L4 -> L5 at the company I've been at for years", Verdict.PROMOTION),
+        ("they busted me down from E-5 to E-4", Verdict.NEITHER),
+        ("band 7 to band 6 at a new trust because I moved", Verdict.NEITHER),
+        ("went from line cook to sous chef at my restaurant", Verdict.PROMOTION),
+        ("corporal to sergeant, same unit", Verdict.PROMOTION),
+        ("I went back from charge nurse to staff nurse, less stress", Verdict.NEITHER),
+    ],
+)
+def test_grades_and_career_ladders_give_the_direction(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
+
+
+def test_misspelt_key_words_are_read(nlu: Nlu) -> None:
+    text = "i was a cashier and now im shift supervisr at the same supermarket"
+    assert verdict_of(nlu, text) == Verdict.PROMOTION
