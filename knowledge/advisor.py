@@ -120,11 +120,13 @@ class Rules:
         negation = data["negation"]
         self._negated = re.compile(rf"\b{negation}\b(?:\W+\w+){{0,3}}\W*$")
         self.facts = {
-            name: re.compile("|".join(f"(?:{p})" for p in patterns))
+            name: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
             for name, patterns in data["facts"].items()
         }
         self._known_words = sorted(data["correct_words"])
         self._grade_change = re.compile(data["grade_change"])
+        self._grade_from_to = re.compile(data["grade_from_to"])
+        self._grade_mention = re.compile(data["grade_mention"])
         self.ladders = [[rung.lower() for rung in ladder] for ladder in data["ladders"]]
         rungs = sorted({rung for ladder in self.ladders for rung in ladder}, key=len, reverse=True)
         self._rung = re.compile(r"\b(" + "|".join(map(re.escape, rungs)) + r")\b")
@@ -153,10 +155,14 @@ class Rules:
 
     def grade_direction(self, text: str) -> str | None:
         """'band 5 to band 6' -> up; 'E-5 to E-4' -> down."""
-        match = self._grade_change.search(text)
-        if match is None:
-            return None
-        before, after = int(match.group(1)), int(match.group(2))
+        match = self._grade_change.search(text) or self._grade_from_to.search(text)
+        if match is not None:
+            before, after = int(match.group(1)), int(match.group(2))
+        else:
+            numbers = [int(m.group(1)) for m in self._grade_mention.finditer(text)]
+            if len(numbers) < 2:
+                return None
+            before, after = numbers[0], numbers[-1]
         return "up" if after > before else "down" if after < before else None
 
     def ladder_direction(self, text: str) -> str | None:
@@ -167,8 +173,10 @@ class Rules:
             if len({rung for _, rung in found}) < 2:
                 continue
             roles = {start: self.title_role(text[:start]) for start, _ in found}
-            old = next((f for f in found if roles[f[0]] == "old"), found[0])
+            old = next((f for f in found if roles[f[0]] == "old"), None)
             new = next((f for f in found if roles[f[0]] == "new" and f != old), None)
+            if old is None:
+                old = next(f for f in found if new is None or f[1] != new[1])
             new = new or next(f for f in reversed(found) if f[1] != old[1])
             step = ladder.index(new[1]) - ladder.index(old[1])
             if step:
@@ -247,7 +255,7 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         pay=pay,
         responsibility=rules.found("responsibility_up", folded),
         selection=rules.found("selection", folded),
-        title_changed=bool(titles) or rules.found("title_changed", folded),
+        title_changed=len(titles) >= 2 or rules.found("title_changed", folded),
         growth=growth,
     )
 
@@ -329,6 +337,10 @@ def decide(facts: Facts, rules: Rules) -> Judgement:
             found.append(reasons["selection"])
         return Judgement(Verdict.PROMOTION, "Yes, that is a promotion.", facts, found)
     growth = growth_reasons()
+    if facts.title_changed and facts.level is None and facts.same_org is not False:
+        # A new role is named but nothing says whether it is higher: ask.
+        return Judgement(Verdict.UNCLEAR, "I can't tell yet: is the new role a higher one?",
+                         facts, [reasons["unclear"]], rules.questions["level"])  # fmt: skip
     if facts.level == "same" or facts.same_org is False or (growth and facts.pay != "up"):
         found = growth or [reasons["same_level"]]
         if facts.same_org is False and not growth:
