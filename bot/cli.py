@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -108,15 +108,20 @@ def _jsonl_requests(stream: TextIO) -> Iterator[tuple[int, str | None, str | Non
         yield number, item["text"], None
 
 
-def run_jsonl(nlu: Nlu, source: TextIO, sink: TextIO, *, chunk: int = 256) -> int:
-    """Answer each ``{"text": ...}`` line with one JSON object; bad lines get an error object."""
+def run_jsonl(
+    source: TextIO,
+    sink: TextIO,
+    answer: Callable[[list[str]], Iterable[dict[str, Any]]],
+    *,
+    chunk: int = 256,
+) -> int:
+    """Answer each ``{"text": ...}`` line with one JSON object, in order; a bad line gets an
+    error object. Texts go to ``answer`` in chunks, so batch readers (``nlp.pipe``) can work."""
     requests = _jsonl_requests(source)
     while batch := list(islice(requests, chunk)):
-        texts = [text for _, text, _ in batch if text is not None]
-        results = iter(nlu.parse_many(texts))
+        answers = iter(answer([text for _, text, _ in batch if text is not None]))
         for number, text, error in batch:
-            out: dict[str, Any]
-            out = {"line": number, "error": error} if text is None else next(results).to_dict()
+            out = {"line": number, "error": error} if text is None else next(answers)
             sink.write(json.dumps(out, ensure_ascii=False) + "\n")
         sink.flush()
     return 0
@@ -126,7 +131,8 @@ def cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     """Show what the NLU understands of a message, of JSONL on stdin, or in an interactive shell."""
     nlu = _load_nlu(settings)
     if args.jsonl:
-        return run_jsonl(nlu, sys.stdin, sys.stdout)
+        return run_jsonl(sys.stdin, sys.stdout,
+                         lambda texts: (r.to_dict() for r in nlu.parse_many(texts)))  # fmt: skip
     if args.text is not None:
         result = nlu.parse(args.text)
         print(
@@ -170,19 +176,13 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _jsonl(source: TextIO, sink: TextIO, handle: Callable[[str], dict[str, Any]]) -> int:
-    for number, text, error in _jsonl_requests(source):
-        out = {"line": number, "error": error} if text is None else handle(text)
-        sink.write(json.dumps(out, ensure_ascii=False) + "\n")
-        sink.flush()
-    return 0
-
-
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer a question about career advancement and promotion from the knowledge base."""
     retriever = _load_retriever(settings)
     if args.jsonl:
-        return _jsonl(sys.stdin, sys.stdout, lambda text: retriever.ask(text).to_dict())
+        return run_jsonl(
+            sys.stdin, sys.stdout, lambda texts: [retriever.ask(t).to_dict() for t in texts]
+        )
     if args.text is None:
         print("careerbot ask: give a question, or --jsonl to read them from stdin",
               file=sys.stderr)  # fmt: skip
@@ -243,7 +243,8 @@ def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
         return judge(text, nlu.parse(text).entities, answers=answers)
 
     if args.jsonl:
-        return _jsonl(sys.stdin, sys.stdout, lambda text: run(text, []).to_dict())
+        return run_jsonl(sys.stdin, sys.stdout,
+                         lambda texts: [run(text, []).to_dict() for text in texts])  # fmt: skip
     if args.text is None:
         print("careerbot judge: describe a situation, or --jsonl to read them from stdin",
               file=sys.stderr)  # fmt: skip

@@ -1,1 +1,2 @@
-"""The curated knowledge base on career advancement and promotion (filled in by part 2 of 5)."""
+"""The knowledge base on career advancement and promotion: curated entries and tips with their
+sources, retrieval for questions (`ask`), and the advisor's verdicts (`judge`)."""
