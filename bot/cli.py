@@ -267,6 +267,12 @@ def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     """Score the NLU, the knowledge answers and the verdicts on held-out data, with baselines."""
+    try:
+        import sklearn  # noqa: F401  (the NLU baseline needs it)
+    except ImportError:
+        print("careerbot eval needs the development extra: pip install -e '.[dev]'",
+              file=sys.stderr)  # fmt: skip
+        return 2
     from knowledge.evaluate import (
         HOLDOUT_QUESTIONS_PATH,
         HOLDOUT_SITUATIONS_PATH,
