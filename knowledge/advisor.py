@@ -127,6 +127,10 @@ class Rules:
         self._grade_change = re.compile(data["grade_change"])
         self._grade_from_to = re.compile(data["grade_from_to"])
         self._grade_mention = re.compile(data["grade_mention"])
+        self._title_pair = re.compile(data["title_pair"])
+        self._title_word_ranks: dict[str, int] = data["title_word_ranks"]
+        self._not_before = frozenset(data["title_pair_not_before"])
+        self._not_after = frozenset(data["title_pair_not_after"])
         self.ladders = [[rung.lower() for rung in ladder] for ladder in data["ladders"]]
         rungs = sorted({rung for ladder in self.ladders for rung in ladder}, key=len, reverse=True)
         self._rung = re.compile(r"\b(" + "|".join(map(re.escape, rungs)) + r")\b")
@@ -183,6 +187,27 @@ class Rules:
                 return "up" if step > 0 else "down"
         return None
 
+    def pair_direction(self, text: str) -> str | None:
+        """Up or down in "X to Y" when the words of the titles rank them ("team member to
+        team leader"); None when neither title has a ranked word or they rank the same."""
+        for match in self._title_pair.finditer(text):
+            before_words, after_words = match.group(1).split(), match.group(2).split()
+            if not before_words or not after_words:
+                continue
+            if before_words[-1] in self._not_before or after_words[0] in self._not_after:
+                continue  # "asked me to lead": an infinitive, not a change of title
+            ranks = [self._phrase_rank(match.group(i)) for i in (1, 2)]
+            if any(rank is not None for rank in ranks):
+                before, after = (3 if rank is None else rank for rank in ranks)
+                if after != before:
+                    return "up" if after > before else "down"
+        return None
+
+    def _phrase_rank(self, phrase: str) -> int | None:
+        ranks = [self._title_word_ranks[w] for w in re.findall(r"[a-z]+", phrase)
+                 if w in self._title_word_ranks]  # fmt: skip
+        return max(ranks) if ranks else None
+
     def title_role(self, text_before: str) -> str | None:
         """'old' or 'new' for a title preceded by this text, when the words say which."""
         tail = text_before[-30:].lower()
@@ -237,7 +262,7 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
     elif rules.found("level_up", folded):
         level = "up"
     else:
-        level = _title_direction(titles)
+        level = _title_direction(titles) or rules.pair_direction(folded)
         if level is None and rules.found("level_up_unattributed", folded):
             level = "up"
     # Being moved up by someone ("they made me", "promoted me") or up a grade or rank
@@ -337,10 +362,18 @@ def decide(facts: Facts, rules: Rules) -> Judgement:
             found.append(reasons["selection"])
         return Judgement(Verdict.PROMOTION, "Yes, that is a promotion.", facts, found)
     growth = growth_reasons()
-    if facts.title_changed and facts.level is None and facts.same_org is not False:
-        # A new role is named but nothing says whether it is higher: ask.
+    sideways_only = facts.growth == ("lateral_move",) and not facts.responsibility
+    if (
+        facts.level is None
+        and facts.same_org is not False
+        and facts.pay != "same"
+        and (facts.title_changed or (sideways_only and facts.pay is None))
+    ):
+        # A new role or another team, and nothing says whether it is a step up: ask.
         return Judgement(Verdict.UNCLEAR, "I can't tell yet: is the new role a higher one?",
                          facts, [reasons["unclear"]], rules.questions["level"])  # fmt: skip
+    if facts.title_changed and facts.level is None and facts.pay == "same" and not growth:
+        growth = [reasons["lateral"]]
     if facts.level == "same" or facts.same_org is False or (growth and facts.pay != "up"):
         found = growth or [reasons["same_level"]]
         if facts.same_org is False and not growth:

@@ -129,3 +129,27 @@ def test_grades_and_career_ladders_give_the_direction(
 def test_misspelt_key_words_are_read(nlu: Nlu) -> None:
     text = "i was a cashier and now im shift supervisr at the same supermarket"
     assert verdict_of(nlu, text) == Verdict.PROMOTION
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("team member to team leader at the same call centre", Verdict.PROMOTION),
+        ("station master to station superintendent in the same division", Verdict.PROMOTION),
+        ("my boss asked me to lead the weekly standup", Verdict.ADVANCEMENT),
+        ("got a raise but my title and level are exactly the same", Verdict.ADVANCEMENT),
+        ("moved from sales to marketing in the same company, both are band C", Verdict.ADVANCEMENT),
+        ("my grade went from G7 down to G6", Verdict.NEITHER),
+    ],
+)
+def test_titles_ranked_by_their_words_and_explicit_same_levels(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
+
+
+def test_another_team_without_more_detail_asks_whether_it_is_higher(nlu: Nlu) -> None:
+    judgement = judge("got moved to another team", nlu.parse("got moved to another team").entities)
+    assert judgement.verdict is Verdict.UNCLEAR
+    assert judgement.question is not None
+    assert judgement.question.id == "level"
