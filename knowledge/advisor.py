@@ -27,6 +27,7 @@ from knowledge.base import DATA_DIR
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
 _WORD = re.compile(r"[a-z]+")
+_CORRECTIONS_CACHE = 50_000
 
 
 class Verdict(StrEnum):
@@ -124,6 +125,7 @@ class Rules:
             for name, patterns in data["facts"].items()
         }
         self._known_words = sorted(data["correct_words"])
+        self._corrections: dict[str, str] = {word: word for word in self._known_words}
         self._grade_change = re.compile(data["grade_change"])
         self._grade_from_to = re.compile(data["grade_from_to"])
         self._grade_mention = re.compile(data["grade_mention"])
@@ -149,11 +151,16 @@ class Rules:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if len(word) < 5 or word in self._known_words:
+            if len(word) < 5:
                 return word
-            found = process.extractOne(word, self._known_words, scorer=Levenshtein.distance,
-                                       score_cutoff=1)  # fmt: skip
-            return word if found is None else str(found[0])
+            fixed = self._corrections.get(word)
+            if fixed is None:
+                found = process.extractOne(word, self._known_words,
+                                           scorer=Levenshtein.distance, score_cutoff=1)  # fmt: skip
+                fixed = word if found is None else str(found[0])
+                if len(self._corrections) < _CORRECTIONS_CACHE:
+                    self._corrections[word] = fixed
+            return fixed
 
         return _WORD.sub(fix, text)
 
