@@ -386,7 +386,7 @@ def job_title_value(text: str, *, ladder: Sequence[Rung], default_level: str) ->
     if (
         best is not None
         and re.search(
-            rf"\b(?:assistant|asst|deputy|vice)\s+(?:\w+\s+)?(?:{'|'.join(best['words'])})\b",
+            rf"\b(?:assistant|asst|associate|deputy|vice)\s+(?:\w+\s+)?(?:{'|'.join(best['words'])})\b",
             folded,
         )
         and best["level"] not in {"associate", "vp"}

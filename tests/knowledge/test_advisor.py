@@ -153,3 +153,20 @@ def test_another_team_without_more_detail_asks_whether_it_is_higher(nlu: Nlu) ->
     assert judgement.verdict is Verdict.UNCLEAR
     assert judgement.question is not None
     assert judgement.question.id == "level"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("I was acting branch manager and HR confirmed the role as permanent", Verdict.PROMOTION),
+        ("I was interim team lead, now I went back to my senior dev role", Verdict.ADVANCEMENT),
+        ("left Infosys as a senior engineer to join a startup as engineering manager",
+         Verdict.ADVANCEMENT),
+        ("I'll be running the team's quarterly planning meeting from now on", Verdict.ADVANCEMENT),
+        ("associate product manager -> product manager, same company", Verdict.PROMOTION),
+    ],
+)  # fmt: skip
+def test_acting_roles_new_employers_and_associate_titles(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
