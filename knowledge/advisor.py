@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from knowledge.base import DATA_DIR
+from knowledge.text import nearest_word
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
 _WORD = re.compile(r"[a-z]+")
@@ -155,9 +154,7 @@ class Rules:
                 return word
             fixed = self._corrections.get(word)
             if fixed is None:
-                found = process.extractOne(word, self._known_words,
-                                           scorer=Levenshtein.distance, score_cutoff=1)  # fmt: skip
-                fixed = word if found is None else str(found[0])
+                fixed = nearest_word(word, self._known_words, 1) or word
                 if len(self._corrections) < _CORRECTIONS_CACHE:
                     self._corrections[word] = fixed
             return fixed

@@ -7,7 +7,6 @@ the base changes.
 
 from __future__ import annotations
 
-import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from spacy.language import Language
 import nlu.architectures
 import nlu.components
 from knowledge.base import DATA_DIR, load_knowledge
+from knowledge.text import plain_text
 from nlu.train import digest, is_current, train_classifier
 
 CONFIG_PATH = Path(str(files("knowledge") / "config.cfg"))
@@ -33,7 +33,7 @@ def train(output_dir: Path) -> Path:
     """Train the entry classifier on every phrasing (and answer) of every entry."""
     kb = load_knowledge()
     examples = [(question, entry.id) for entry in kb.entries for question in entry.questions]
-    examples += [(re.sub(r"<[^>]+>", " ", entry.answer), entry.id) for entry in kb.entries]
+    examples += [(plain_text(entry.answer), entry.id) for entry in kb.entries]
     return train_classifier(
         config=CONFIG_PATH,
         examples=examples,

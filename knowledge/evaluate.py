@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import bm25s
 from knowledge.advisor import judge
 from knowledge.base import DATA_DIR
 from knowledge.retrieval import Retriever, default_retriever
+from knowledge.text import plain_text
 from nlu.pipeline import Nlu
 
 QUESTIONS_PATH = DATA_DIR / "eval_questions.jsonl"
@@ -40,7 +40,7 @@ def bm25_baseline(retriever: Retriever) -> Any:
     over every question phrasing and answer; the best document's entry, never a fallback."""
     texts, owners = [], []
     for entry in retriever.kb.entries:
-        for text in [*entry.questions, re.sub(r"<[^>]+>", " ", entry.answer)]:
+        for text in [*entry.questions, plain_text(entry.answer)]:
             texts.append(text)
             owners.append(entry.id)
     index = bm25s.BM25()

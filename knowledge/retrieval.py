@@ -15,17 +15,15 @@ import bm25s
 import numpy
 import Stemmer
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 from spacy.language import Language
 
 from knowledge.base import DATA_DIR
 from knowledge.models import Entry, KnowledgeBase
+from knowledge.text import nearest_word, plain_text
 
 # A word seen this often in the base is a real word, not a typo.
 _COMMON = 3
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_TAG = re.compile(r"<[^>]+>")
 # Questions longer than this are read up to here; no entry needs more.
 MAX_QUESTION_CHARS = 1000
 
@@ -103,7 +101,7 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Lower-case content words with synonyms made canonical (no typo fixing)."""
-        folded = _TAG.sub(" ", text).lower().replace("’", "'")
+        folded = plain_text(text).lower().replace("’", "'")
         if self._phrase_pattern is not None:
             folded = self._phrase_pattern.sub(lambda m: self._canonical[m.group(1)], folded)
         return [w for w in _WORD.findall(folded) if w not in self.stop_words]
@@ -116,10 +114,9 @@ class Analyzer:
         self._typos = {}
         for word, count in counts.items():
             if count == 1 and len(word) >= 5 and not word.isdigit():
-                found = process.extractOne(word, common, scorer=Levenshtein.distance,
-                                           score_cutoff=1)  # fmt: skip
-                if found is not None:
-                    self._typos[word] = str(found[0])
+                meant = nearest_word(word, common, 1)
+                if meant is not None:
+                    self._typos[word] = meant
         self.vocabulary = frozenset(counts)
         self._vocabulary_list = sorted(counts)
 
@@ -131,11 +128,7 @@ class Analyzer:
             return word
         if len(word) < 4 or word.isdigit():
             return None
-        found = process.extractOne(
-            word, self._vocabulary_list, scorer=Levenshtein.distance,
-            score_cutoff=1 if len(word) < 7 else 2,
-        )  # fmt: skip
-        return None if found is None else str(found[0])
+        return nearest_word(word, self._vocabulary_list, 1 if len(word) < 7 else 2)
 
     def stem(self, words: list[str]) -> list[str]:
         return list(self._stemmer.stemWords(words))
