@@ -235,7 +235,7 @@ def render_judgement(judgement: Judgement) -> str:
 
 def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
     """Say whether a described situation is a promotion or advancement, and why."""
-    from knowledge.advisor import Facts, apply_answer, judge
+    from knowledge.advisor import judge
 
     nlu = _load_nlu(settings)
 
@@ -251,12 +251,10 @@ def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     answers = [tuple(answer.partition("=")[::2]) for answer in args.answer]
     try:
-        for question, value in answers:
-            apply_answer(Facts(), question, value)  # refuse a malformed answer up front
-    except ValueError as error:
+        judgement = run(args.text, answers)
+    except ValueError as error:  # an answer that is not one of the question's options
         print(f"careerbot judge: {error}", file=sys.stderr)
         return 2
-    judgement = run(args.text, answers)
     print(json.dumps(judgement.to_dict(), ensure_ascii=False, indent=2) if args.json
           else render_judgement(judgement))  # fmt: skip
     return 0
