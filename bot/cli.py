@@ -316,6 +316,25 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema (the bot also does this when it starts)."""
+    import asyncio
+
+    from bot.storage.db import Database
+
+    async def upgrade() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            await database.upgrade()
+            return await database.current_revision()
+        finally:
+            await database.dispose()
+
+    revision = asyncio.run(upgrade())
+    print(f"database schema at revision {revision}")
+    return 0
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 
@@ -365,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help=cmd_kb.__doc__)
     kb.add_argument("action", choices=["validate", "calibrate"])
     kb.set_defaults(handler=cmd_kb)
+
+    db = commands.add_parser("db", help=cmd_db.__doc__)
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(handler=cmd_db)
 
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")

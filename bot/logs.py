@@ -47,3 +47,5 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     logging.getLogger("spacy").propagate = False
     # bm25s logs every index build at DEBUG on its own logger.
     logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at INFO on every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

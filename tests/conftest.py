@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from bot.storage.db import Database
 from knowledge import classifier
 from knowledge.retrieval import Retriever, default_retriever
 from nlu.pipeline import Nlu
@@ -53,3 +56,49 @@ def kb_model_dir() -> Path:
 def retriever(kb_model_dir: Path) -> Retriever:
     """The retriever as the bot uses it: BM25 mixed with the entry classifier."""
     return default_retriever(kb_model_dir)
+
+
+# --- databases -------------------------------------------------------------------------------
+# Storage tests run on SQLite and on PostgreSQL. TEST_POSTGRES_URL names a database the tests
+# may wipe (default: the local server CI provides). Without a server the PostgreSQL cases skip,
+# unless CAREERBOT_REQUIRE_POSTGRES=1 (set by .ci/run), where a missing server is a failure.
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or the wiped PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}"
+    try:
+        await _reset_postgres(POSTGRES_URL)
+    except (OSError, ConnectionError) as error:
+        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({error})"
+        if os.environ.get("CAREERBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " but CAREERBOT_REQUIRE_POSTGRES=1")
+        pytest.skip(reason + "; set TEST_POSTGRES_URL to run these tests")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    db = Database(database_url)
+    await db.upgrade()
+    yield db
+    await db.dispose()

@@ -1,0 +1,1 @@
+"""Storage: the SQLModel tables, the async database handle and the Alembic migrations."""

@@ -1,0 +1,94 @@
+"""The async database handle: engine, sessions and schema upgrades.
+
+Nothing connects at import time; the composition root builds one ``Database`` from the
+settings. SQLite is the default (one file under ``./data/``); ``postgresql+asyncpg`` URLs
+scale out to several replicas sharing one database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any fixed number: replicas starting together take turns to upgrade the schema.
+_MIGRATION_LOCK_ID = 0x6361_7265_6572
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built in code so no alembic.ini has to sit beside the app."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # deletes cascade, as on PostgreSQL
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """One engine and its session factory."""
+
+    def __init__(self, url: str | URL, *, pool_size: int = 5, max_overflow: int = 5) -> None:
+        self.url = make_url(url)
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.is_sqlite:
+            database = self.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            options["connect_args"] = {"timeout": 30}
+        else:
+            options.update(pool_size=pool_size, max_overflow=max_overflow)
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def session(self) -> AsyncSession:
+        """A new session; use it as ``async with db.session() as session``."""
+        return self._sessions()
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Create or upgrade the schema with the Alembic migrations."""
+        async with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
+            await connection.run_sync(_upgrade, revision)
+
+    async def current_revision(self) -> str | None:
+        """The schema's Alembic revision, or None for an empty database."""
+        from alembic.runtime.migration import MigrationContext
+
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)

@@ -1,0 +1,1 @@
+"""In-process fakes of the services careerbot talks to, for end-to-end tests."""
