@@ -13,49 +13,19 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import ValidationError
 
+from bot.app import load_nlu, load_retriever
 from bot.config import Settings
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from knowledge.advisor import Judgement
-    from knowledge.retrieval import Answer, Retriever
-    from nlu.pipeline import Nlu, NluResult
+    from knowledge.retrieval import Answer
+    from nlu.pipeline import NluResult
 
 log = logging.getLogger(__name__)
 
 
-def _load_nlu(settings: Settings, *, build_if_needed: bool = True) -> Nlu:
-    """Load the NLU model, building it first when it is missing or older than its data."""
-    from nlu.pipeline import Nlu
-    from nlu.train import is_current, train
-
-    model_dir = settings.nlu_model_dir
-    if build_if_needed and not is_current(model_dir):
-        state = "out of date" if (model_dir / "meta.json").is_file() else "not built yet"
-        print(
-            f"The NLU model in {model_dir} is {state}; building it now "
-            "(careerbot train, about a minute)...",
-            file=sys.stderr,
-        )
-        train(model_dir)
-    return Nlu.load(
-        model_dir, threshold=settings.nlu_confidence_threshold, margin=settings.nlu_ambiguity_margin
-    )
-
-
 # --- careerbot train -------------------------------------------------------------------------
-
-
-def _load_retriever(settings: Settings) -> Retriever:
-    """The knowledge retriever with its entry classifier, building that first if needed."""
-    from knowledge import classifier
-    from knowledge.retrieval import default_retriever
-    from nlu.train import is_current
-
-    if not is_current(settings.kb_model_dir, classifier.fingerprint()):
-        print(f"The knowledge classifier in {settings.kb_model_dir} is missing or out of date; "
-              "building it now (careerbot train)...", file=sys.stderr)  # fmt: skip
-    return default_retriever(settings.kb_model_dir)
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -129,7 +99,7 @@ def run_jsonl(
 
 def cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     """Show what the NLU understands of a message, of JSONL on stdin, or in an interactive shell."""
-    nlu = _load_nlu(settings)
+    nlu = load_nlu(settings)
     if args.jsonl:
         return run_jsonl(sys.stdin, sys.stdout,
                          lambda texts: (r.to_dict() for r in nlu.parse_many(texts)))  # fmt: skip
@@ -178,7 +148,7 @@ def render_answer(answer: Answer) -> str:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer a question about career advancement and promotion from the knowledge base."""
-    retriever = _load_retriever(settings)
+    retriever = load_retriever(settings)
     if args.jsonl:
         return run_jsonl(
             sys.stdin, sys.stdout, lambda texts: [retriever.ask(t).to_dict() for t in texts]
@@ -237,7 +207,7 @@ def cmd_judge(settings: Settings, args: argparse.Namespace) -> int:
     """Say whether a described situation is a promotion or advancement, and why."""
     from knowledge.advisor import judge
 
-    nlu = _load_nlu(settings)
+    nlu = load_nlu(settings)
 
     def run(text: str, answers: list[tuple[str, str]]) -> Judgement:
         return judge(text, nlu.parse(text).entities, answers=answers)
@@ -280,8 +250,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.evaluate import render as render_knowledge
     from nlu.evaluate import evaluate, render_report
 
-    nlu = _load_nlu(settings)
-    retriever = _load_retriever(settings)
+    nlu = load_nlu(settings)
+    retriever = load_retriever(settings)
     report = {
         "nlu": evaluate(nlu),
         "ask": evaluate_ask(retriever),
@@ -309,11 +279,65 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure NLU throughput, ask/judge/NLU latency and load times."""
     from bot.bench import render_bench, run_bench
 
-    _load_nlu(settings)  # build first, so no build is timed
-    _load_retriever(settings)
+    load_nlu(settings)  # build first, so no build is timed
+    load_retriever(settings)
     report = run_bench(settings, messages=args.messages)
     print(json.dumps(report, indent=2) if args.json else render_bench(report))
     return 0
+
+
+# --- careerbot chat / run / start ------------------------------------------------------------
+
+NO_TOKEN_HELP = """careerbot: TELEGRAM_BOT_TOKEN is not set, so there is no Telegram bot to run.
+
+To run in Telegram:
+  1. Open Telegram, talk to @BotFather, send /newbot and follow its questions.
+  2. Put the token it gives you in .env (TELEGRAM_BOT_TOKEN=123456:ABC...) or the environment.
+  3. Run `careerbot run` again.
+
+To talk to the bot right here without Telegram, run `careerbot chat`."""
+
+
+async def _serve_console(settings: Settings, user: str) -> None:
+    from bot.app import build_services
+    from bot.channels.console import chat
+
+    services = build_services(settings)
+    await services.database.upgrade()
+    try:
+        await chat(services.conversation, user=user, stdin=sys.stdin, stdout=sys.stdout,
+                   color=sys.stdout.isatty())  # fmt: skip
+    finally:
+        await services.database.dispose()
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal (no Telegram needed)."""
+    import asyncio
+
+    asyncio.run(_serve_console(settings, args.user))
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the Telegram bot (long polling, or a webhook server when WEBHOOK_URL is set)."""
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.app import build_services
+    from bot.channels.telegram import run_telegram
+
+    run_telegram(build_services(settings))
+    return 0
+
+
+def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the bot: in Telegram when TELEGRAM_BOT_TOKEN is set, else the console chat."""
+    if settings.telegram_bot_token is None:
+        print("No TELEGRAM_BOT_TOKEN set: opening the console chat (see `careerbot run --help`).",
+              file=sys.stderr)  # fmt: skip
+        return cmd_chat(settings, args)
+    return cmd_run(settings, args)
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -350,11 +374,34 @@ def _add_text_and_modes(command: argparse.ArgumentParser, text_help: str) -> Non
     )
 
 
+def _default_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()[:64] or "me"
+    except (KeyError, OSError):
+        return "me"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="careerbot", description="careerbot: a career-growth advisor for Telegram."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.set_defaults(handler=cmd_start, user=_default_user())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    start = commands.add_parser("start", help=f"{cmd_start.__doc__} (the default)")
+    start.add_argument("--user", default=_default_user(), help="console chat user name")
+    start.set_defaults(handler=cmd_start)
+
+    run = commands.add_parser("run", help=cmd_run.__doc__)
+    run.set_defaults(handler=cmd_run)
+
+    chat = commands.add_parser("chat", help=cmd_chat.__doc__)
+    chat.add_argument("--user", default=_default_user(),
+                      help="who you are in the chat (default: your login name); each name "
+                           "keeps its own goals and conversation")  # fmt: skip
+    chat.set_defaults(handler=cmd_chat)
 
     train = commands.add_parser("train", help=cmd_train.__doc__)
     train.add_argument("--output", type=Path,

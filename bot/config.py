@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OFFICIAL_BOT_API = "https://api.telegram.org/bot"
@@ -26,6 +27,12 @@ def _log_level(name: str) -> str:
     if level not in logging.getLevelNamesMapping():
         raise ValueError(f"unknown log level {name!r}")
     return level
+
+
+def _secret_token(secret: SecretStr) -> SecretStr:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()):
+        raise ValueError("a webhook secret is 1-256 of A-Z a-z 0-9 _ -")
+    return secret
 
 
 class Settings(BaseSettings):
@@ -63,3 +70,24 @@ class Settings(BaseSettings):
     nlu_ambiguity_margin: float = Field(
         default=0.15, ge=0.0, le=1.0, description="Top two intents closer than this are ambiguous."
     )
+    dialogue_timeout_minutes: int = Field(
+        default=360, ge=1, description="An unanswered follow-up question is dropped after this."
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to; unset means long polling.",
+    )
+    webhook_secret: Annotated[SecretStr, AfterValidator(_secret_token)] | None = Field(
+        default=None,
+        description="Required with WEBHOOK_URL: Telegram sends it with every update.",
+    )
+    webhook_listen: str = Field(default="0.0.0.0", description="Webhook server address.")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, description="Webhook server port.")
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_URL is set: set WEBHOOK_SECRET too (1-256 of A-Z a-z 0-9 _ -)"
+            )
+        return self

@@ -32,11 +32,11 @@ class RedactSecrets(logging.Filter):
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
-    """Log to ``stream`` (stderr) at ``LOG_LEVEL`` with the bot token redacted."""
-    token = settings.telegram_bot_token
+    """Log to ``stream`` (stderr) at ``LOG_LEVEL`` with the token and webhook secret redacted."""
+    secrets = [settings.telegram_bot_token, settings.webhook_secret]
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets([token.get_secret_value()] if token else []))
+    handler.addFilter(RedactSecrets([s.get_secret_value() for s in secrets if s is not None]))
     handler.setLevel(settings.log_level)
     root = logging.getLogger()
     root.handlers[:] = [handler]

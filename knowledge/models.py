@@ -88,6 +88,7 @@ class Entry(Strict):
     """A curated answer with the questions it answers."""
 
     id: Id
+    title: str = Field(min_length=3, max_length=40)  # a button label for "read more"
     questions: list[str] = Field(min_length=5)
     answer: str = Field(min_length=20, max_length=1000)
     sources: list[SourceRef] = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""The ways people reach the conversation core: Telegram and the local console chat."""

@@ -1,0 +1,233 @@
+"""The Telegram channel: a python-telegram-bot ``Application`` around the conversation core.
+
+Handlers are thin: they turn an update into an ``Incoming``, ask the core, and send what it
+says. Handler order, in one place (``build_application``): button presses, then the bot's own
+membership changes (a user blocking the bot), then every message, text or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import Services
+from bot.conversation import Incoming, Reply, Sender
+from bot.storage import crud
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("start", "What I can do, and where to begin"),
+    BotCommand("help", "Examples of what to ask me"),
+    BotCommand("cancel", "Drop the question I'm waiting on"),
+    BotCommand("forget", "Delete everything I know about you"),
+]
+ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
+CAPTION_LIMIT = 1024
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different users run concurrently; one user's updates run in order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        self._users[user.id] += 1
+        try:
+            async with lock:  # asyncio.Lock wakes waiters first come, first served
+                await coroutine
+        finally:
+            self._users[user.id] -= 1
+            if not self._users[user.id]:
+                del self._users[user.id], self._locks[user.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the locks are made as users appear."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _sender(user: User) -> Sender:
+    return Sender(telegram_id=user.id, name=user.first_name, language=user.language_code)
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+class TelegramChannel:
+    """The update handlers, sharing the conversation core and the database."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.conversation = services.conversation
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def on_message(self, update: Update, context: Context) -> None:
+        """Answer a message."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        self._typing(context.bot, message.chat_id)
+        incoming = Incoming(_sender(user), text=message.text)
+        await self._send(context.bot, message.chat_id, await self.conversation.handle(incoming))
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        """Answer a button press."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        await query.answer()  # stops the spinner on the button at once
+        chat_id = query.message.chat.id if query.message is not None else user.id
+        incoming = Incoming(_sender(user), button=query.data or "")
+        await self._send(context.bot, chat_id, await self.conversation.handle(incoming))
+
+    async def on_membership(self, update: Update, context: Context) -> None:
+        """Remember whether a user has blocked the bot."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        blocked = change.new_chat_member.status in {ChatMember.BANNED, ChatMember.LEFT}
+        await self._mark_blocked(change.from_user.id, blocked=blocked)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the error and tell the user something went wrong."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, ERROR_REPLY)
+
+    def _typing(self, bot: ExtBot[Any], chat_id: int) -> None:
+        """Show "typing…" while the reply is worked out, without waiting for Telegram."""
+
+        async def send() -> None:
+            with suppress(TelegramError):
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+        task = asyncio.create_task(send())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _send(self, bot: ExtBot[Any], chat_id: int, replies: list[Reply]) -> None:
+        try:
+            for reply in replies:
+                if reply.image is not None:
+                    await bot.send_photo(chat_id, reply.image, caption=reply.text[:CAPTION_LIMIT],
+                                         reply_markup=_markup(reply))  # fmt: skip
+                else:
+                    await bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+        except Forbidden:
+            log.info("a user has blocked the bot; marking them inactive")
+            await self._mark_blocked(chat_id, blocked=True)
+
+    async def _mark_blocked(self, telegram_id: int, *, blocked: bool) -> None:
+        async with self.services.database.session() as session:
+            if await crud.mark_blocked(session, telegram_id=telegram_id, blocked=blocked):
+                await session.commit()
+
+
+def _file_url(base_url: str) -> str:
+    """The file download URL that goes with a Bot API URL (``…/bot`` becomes ``…/file/bot``)."""
+    head, _, _ = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/bot"
+
+
+def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application with every handler registered, not yet running."""
+    settings = services.settings
+    assert settings.telegram_bot_token is not None
+    channel = TelegramChannel(services)
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.database.upgrade()
+        await application.bot.set_my_commands(COMMANDS)
+        log.info("careerbot is up as @%s", application.bot.username)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.database.dispose()
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(_file_url(settings.telegram_api_base_url))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.add_handler(CallbackQueryHandler(channel.on_button))
+    application.add_handler(
+        ChatMemberHandler(channel.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(filters.ALL, channel.on_message))
+    application.add_error_handler(channel.on_error)
+    return application
+
+
+def run_telegram(services: Services) -> None:
+    """Run until stopped: long polling, or a webhook server when WEBHOOK_URL is set."""
+    settings = services.settings
+    application = build_application(services)
+    if settings.webhook_url is None:
+        # Polling must stay single-instance: Telegram hands each getUpdates batch to one caller.
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    assert settings.webhook_secret is not None
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )

@@ -1,0 +1,364 @@
+"""The conversation core: routes each message by intent to a skill and keeps the open
+dialogue step (a judgement waiting for an answer, a "did you mean…?", a confirmation) in the
+database, so a restart or another replica carries on where the last reply left off.
+
+Button data is short text (Telegram allows 64 bytes): ``kb:<entry>`` opens a knowledge entry,
+``jq:<question>:<value>`` answers the advisor, ``dym:<intent>`` picks a "did you mean…?"
+choice, ``forget:yes|no`` confirms a deletion, ``menu:judge`` starts a judgement. Every press
+is checked against the knowledge base or the open dialogue step, so stale or forged data gets
+a polite "that button has expired" and changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation.messages import Button, Incoming, Reply
+from bot.conversation.replies import Replies
+from bot.storage import crud
+from bot.storage.db import Database
+from bot.storage.models import DialogueState, User
+from knowledge.advisor import Facts, Judgement, Rules, apply_answer, decide, judge
+from knowledge.retrieval import Retriever
+from nlu.intents import Intent
+from nlu.pipeline import Nlu, NluResult
+
+log = logging.getLogger(__name__)
+
+
+def escape(text: str) -> str:
+    """Text made safe for Telegram HTML (quotes need no escaping outside attributes)."""
+    return html.escape(text, quote=False)
+
+
+JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = "judgement", "did_you_mean", "confirm_forget"
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+_WORDS = re.compile(r"[^\w\s']+")
+_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "delete", "delete it", "do it"}
+_NO = {"no", "n", "nope", "cancel", "keep", "keep it", "don't", "dont"}
+_GOAL_INTENTS = {Intent.SET_GOAL, Intent.LIST_GOALS, Intent.UPDATE_GOAL, Intent.DELETE_GOAL,
+                 Intent.NUDGE_SETTINGS}  # fmt: skip
+_GOAL_COMMANDS = {"goal", "goals", "progress", "nudge", "nudges", "export"}
+_MAX_RELATED = 3
+
+
+@dataclass(slots=True)
+class Turn:
+    """One message's work: the user, their open dialogue step, and what changes."""
+
+    session: AsyncSession
+    user: User
+    state: DialogueState | None
+    now: datetime
+    opened: tuple[str, dict[str, Any]] | None = None
+    closed: bool = False
+    forgotten: bool = False
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    @property
+    def greeting_name(self) -> str:
+        """ ", Ann" to put after "Hi" (escaped), or nothing when the name is unknown."""
+        return f", {escape(self.user.name)}" if self.user.name else ""
+
+    def pending(self, kind: str) -> dict[str, Any] | None:
+        """The open step's data when it is of this kind."""
+        if self.state is None or self.closed or self.state.kind != kind:
+            return None
+        return self.state.data
+
+    def open(self, kind: str, data: dict[str, Any]) -> None:
+        self.opened, self.closed = (kind, data), False
+
+    def close(self) -> None:
+        self.opened, self.closed = None, True
+
+    def say(self, kind: str, text: str, buttons: list[list[Button]] | None = None) -> None:
+        self.replies.append(Reply(text, tuple(tuple(row) for row in buttons or ()), kind=kind))
+
+
+class Conversation:
+    """Turns an incoming message into replies; one instance serves every user and channel."""
+
+    def __init__(
+        self,
+        *,
+        nlu: Nlu,
+        retriever: Retriever,
+        rules: Rules,
+        database: Database,
+        replies: Replies,
+        state_ttl: timedelta = timedelta(hours=6),
+    ) -> None:
+        self.nlu = nlu
+        self.retriever = retriever
+        self.rules = rules
+        self.database = database
+        self.replies = replies
+        self.state_ttl = state_ttl
+
+    async def handle(self, incoming: Incoming, *, now: datetime | None = None) -> list[Reply]:
+        """The replies to one message or button press, with its changes stored."""
+        now = now or datetime.now(UTC)
+        sender = incoming.sender
+        async with self.database.session() as session:
+            user = await crud.touch_user(
+                session, now=now, telegram_id=sender.telegram_id,
+                console_name=sender.console_name, name=sender.name, language=sender.language,
+            )  # fmt: skip
+            await session.flush()
+            assert user.id is not None
+            state = await crud.load_state(session, user_id=user.id, now=now)
+            turn = Turn(session, user, state, now)
+            if incoming.button is not None:
+                await self._on_button(turn, incoming.button)
+            else:
+                await self._on_text(turn, incoming.text)
+            await self._store(turn)
+            await session.commit()
+        return turn.replies
+
+    async def _store(self, turn: Turn) -> None:
+        if turn.forgotten:
+            return
+        if turn.opened is not None:
+            kind, data = turn.opened
+            await crud.save_state(turn.session, user_id=turn.user_id, kind=kind, data=data,
+                                  now=turn.now, ttl=self.state_ttl)  # fmt: skip
+        elif turn.closed and turn.state is not None:
+            await crud.clear_state(turn.session, user_id=turn.user_id)
+
+    # --- text ------------------------------------------------------------------------------
+
+    async def _on_text(self, turn: Turn, text: str | None) -> None:
+        if text is None or not text.strip():
+            turn.say("no_text", self.replies.no_text)
+            return
+        command = _COMMAND.match(text.strip())
+        if command is not None:
+            await self._command(turn, command.group(1).lower())
+            return
+        if await self._typed_answer(turn, text):
+            return
+        result = self.nlu.parse(text, now=turn.now)
+        await self._route(turn, result)
+
+    async def _command(self, turn: Turn, name: str) -> None:
+        replies = self.replies
+        if name == "start":
+            buttons = [[Button(label, data)] for label, data in replies.welcome_buttons]
+            turn.say("welcome", replies.welcome.format(name=turn.greeting_name), buttons)
+        elif name == "help":
+            turn.say("help", replies.help)
+        elif name == "cancel":
+            if turn.state is not None:
+                turn.say("cancelled", replies.cancelled)
+            else:
+                turn.say("nothing_to_cancel", replies.nothing_to_cancel)
+            turn.close()
+        elif name == "forget":
+            self._ask_to_forget(turn)
+        elif name in _GOAL_COMMANDS:
+            turn.say("goals_coming", replies.goals_coming)
+        else:
+            command = escape(f"/{name}")
+            turn.say("unknown_command", replies.unknown_command.format(command=command))
+
+    async def _typed_answer(self, turn: Turn, text: str) -> bool:
+        """Handle a typed reply to the open question; False when it is not one."""
+        words = _WORDS.sub(" ", text.casefold()).strip()
+        if turn.pending(CONFIRM_FORGET) is not None and words in _YES | _NO:
+            await self._forget(turn, confirmed=words in _YES)
+            return True
+        pending = turn.pending(JUDGEMENT)
+        if pending is None:
+            return False
+        question = self.rules.questions.get(pending["question"])
+        if question is None:
+            return False
+        for label, value in question.options:
+            synonyms = self.replies.typed_answers.get(value, [])
+            if fuzz.ratio(words, label.casefold()) >= 85 or words in synonyms:
+                self._answer_judgement(turn, question.id, value)
+                return True
+        return False
+
+    async def _route(self, turn: Turn, result: NluResult, intent: Intent | None = None) -> None:
+        replies = self.replies
+        if intent is None:
+            if result.reason == "not_english":
+                turn.say("not_english", replies.not_english)
+                return
+            if result.reason == "no_words":
+                turn.say("emoji", replies.emoji)
+                return
+            if result.fallback:
+                self._did_you_mean(turn, result)
+                return
+            intent = result.intent
+        if intent is Intent.ASK_KNOWLEDGE:
+            self._ask(turn, result.text)
+        elif intent is Intent.JUDGE_SITUATION:
+            self._judge(turn, result)
+        elif intent is Intent.FORGET_ME:
+            self._ask_to_forget(turn)
+        elif intent in _GOAL_INTENTS:
+            turn.say("goals_coming", replies.goals_coming)
+        elif intent is Intent.GREET:
+            turn.say("greet", replies.greet.format(name=turn.greeting_name))
+        elif intent is Intent.HELP:
+            turn.say("help", replies.help)
+        elif intent is Intent.THANKS:
+            turn.say("thanks", replies.thanks)
+        elif intent is Intent.GOODBYE:
+            turn.say("goodbye", replies.goodbye)
+        else:
+            turn.say("out_of_scope", replies.out_of_scope)
+
+    def _did_you_mean(self, turn: Turn, result: NluResult) -> None:
+        candidates = [i for i, _ in result.ranking if i is not Intent.OUT_OF_SCOPE]
+        if not candidates:
+            turn.say("out_of_scope", self.replies.out_of_scope)
+            return
+        labels = self.replies.intent_labels
+        buttons = [[Button(labels[i], f"dym:{i.value}")] for i in candidates]
+        buttons.append([Button(self.replies.none_of_these, "dym:none")])
+        turn.say("did_you_mean", self.replies.did_you_mean, buttons)
+        turn.open(DID_YOU_MEAN, {"text": result.text, "candidates": [i.value for i in candidates]})
+
+    # --- skills ----------------------------------------------------------------------------
+
+    def _ask(self, turn: Turn, question: str) -> None:
+        answer = self.retriever.ask(question)
+        if answer.fallback or answer.entry_id is None:
+            turn.say("no_answer", answer.answer)
+            return
+        self._say_entry(turn, answer.entry_id)
+
+    def _say_entry(self, turn: Turn, entry_id: str) -> None:
+        kb = self.retriever.kb
+        entry = kb.entry(entry_id)
+        sources = "; ".join(
+            f"{escape(kb.document(source.document).title)}, {escape(source.section)}"
+            for source in entry.sources
+        )
+        text = f"{entry.answer}\n\n<i>{self.replies.answer_source.format(sources=sources)}</i>"
+        buttons = [[Button(kb.entry(r).title, f"kb:{r}")] for r in entry.related[:_MAX_RELATED]]
+        turn.say("answer", text, buttons)
+
+    def _judge(self, turn: Turn, result: NluResult) -> None:
+        pending = turn.pending(JUDGEMENT)
+        # A message that adds to an open judgement ("and it's at my company") builds on it.
+        known = Facts.from_dict(pending["facts"]) if pending is not None else None
+        judgement = judge(result.text, result.entities, known=known, rules=self.rules)
+        self._say_judgement(turn, judgement)
+
+    def _answer_judgement(self, turn: Turn, question_id: str, value: str) -> None:
+        pending = turn.pending(JUDGEMENT)
+        assert pending is not None
+        facts = apply_answer(Facts.from_dict(pending["facts"]), question_id, value)
+        self._say_judgement(turn, decide(facts, self.rules))
+
+    def _say_judgement(self, turn: Turn, judgement: Judgement) -> None:
+        lines = [f"<b>{escape(judgement.summary)}</b>"]
+        lines += [f"• {escape(text)}" for text, _ in judgement.reasons]
+        question = judgement.question
+        if question is not None:
+            lines += ["", question.text]
+            buttons = [[Button(label, f"jq:{question.id}:{value}")]
+                       for label, value in question.options]  # fmt: skip
+            turn.say("question", "\n".join(lines), buttons)
+            turn.open(JUDGEMENT, {"facts": judgement.facts.to_dict(), "question": question.id})
+            return
+        entries = list(dict.fromkeys(entry for _, entry in judgement.reasons))[:2]
+        kb = self.retriever.kb
+        buttons = [[Button(kb.entry(entry).title, f"kb:{entry}")] for entry in entries]
+        if buttons:
+            lines += ["", self.replies.read_more]
+        turn.say("verdict", "\n".join(lines), buttons)
+        turn.close()
+
+    def _ask_to_forget(self, turn: Turn) -> None:
+        turn.say("forget_confirm", self.replies.forget_confirm, [[
+            Button(self.replies.forget_yes, "forget:yes"),
+            Button(self.replies.forget_no, "forget:no"),
+        ]])  # fmt: skip
+        turn.open(CONFIRM_FORGET, {})
+
+    async def _forget(self, turn: Turn, *, confirmed: bool) -> None:
+        if not confirmed:
+            turn.say("forget_kept", self.replies.forget_kept)
+            turn.close()
+            return
+        await crud.delete_user(turn.session, user_id=turn.user_id)
+        turn.forgotten = True
+        log.info("deleted every row of one user on their request")
+        turn.say("forget_done", self.replies.forget_done)
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    async def _on_button(self, turn: Turn, data: str) -> None:
+        kind, _, rest = data.partition(":")
+        handled = False
+        if kind == "kb":
+            handled = self._entry_button(turn, rest)
+        elif kind == "jq":
+            handled = self._judgement_button(turn, rest)
+        elif kind == "dym":
+            handled = await self._did_you_mean_button(turn, rest)
+        elif kind == "forget" and rest in {"yes", "no"}:
+            handled = turn.pending(CONFIRM_FORGET) is not None
+            if handled:
+                await self._forget(turn, confirmed=rest == "yes")
+        elif data == "menu:judge":
+            turn.say("judge_prompt", self.replies.judge_prompt)
+            handled = True
+        if not handled:
+            log.info("stale or unknown button data (%d bytes)", len(data))
+            turn.say("stale_button", self.replies.stale_button)
+
+    def _entry_button(self, turn: Turn, entry_id: str) -> bool:
+        try:
+            self.retriever.kb.entry(entry_id)
+        except KeyError:
+            return False
+        self._say_entry(turn, entry_id)
+        return True
+
+    def _judgement_button(self, turn: Turn, rest: str) -> bool:
+        question_id, _, value = rest.partition(":")
+        pending = turn.pending(JUDGEMENT)
+        if pending is None or pending.get("question") != question_id:
+            return False
+        question = self.rules.questions[question_id]
+        if value not in {option_value for _, option_value in question.options}:
+            return False
+        self._answer_judgement(turn, question_id, value)
+        return True
+
+    async def _did_you_mean_button(self, turn: Turn, choice: str) -> bool:
+        pending = turn.pending(DID_YOU_MEAN)
+        if pending is None:
+            return False
+        if choice == "none":
+            turn.say("none_chosen", self.replies.none_chosen)
+            turn.close()
+            return True
+        if choice not in pending["candidates"]:
+            return False
+        turn.close()
+        result = self.nlu.parse(pending["text"], now=turn.now)
+        await self._route(turn, result, Intent(choice))
+        return True

@@ -1,0 +1,53 @@
+"""What goes into the conversation core and what comes out, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who wrote: a Telegram user (by id) or a console user (by name)."""
+
+    telegram_id: int | None = None
+    console_name: str | None = None
+    name: str = ""
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.telegram_id is None) == (self.console_name is None):
+            raise ValueError("a sender is either a Telegram user or a console user")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message (``text``; None for a photo, sticker or other non-text message) or one
+    button press (``button``: the button's data)."""
+
+    sender: Sender
+    text: str | None = None
+    button: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # at most 64 bytes: Telegram's limit for callback data
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to send: Telegram HTML text, rows of buttons, an optional picture.
+
+    ``kind`` names what sort of reply it is ("answer", "verdict", "question", "help"...), for
+    tests, logs and channels that render some kinds differently.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    image: bytes | None = None
+    kind: str = "text"
+
+    def button_list(self) -> list[Button]:
+        """Every button, row by row (the console numbers them in this order)."""
+        return [button for row in self.buttons for button in row]

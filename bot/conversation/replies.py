@@ -1,0 +1,74 @@
+"""The bot's own reply texts (``knowledge/data/replies.yml``), validated when loaded."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from knowledge.base import DATA_DIR
+from knowledge.models import html_problems
+from nlu.intents import Intent
+
+REPLIES_FILE = DATA_DIR / "replies.yml"
+
+
+class Replies(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    welcome: str
+    welcome_buttons: list[tuple[str, str]]
+    help: str
+    greet: str
+    goodbye: str
+    thanks: str
+    out_of_scope: str
+    not_english: str
+    emoji: str
+    no_text: str
+    unknown_command: str
+    judge_prompt: str
+    did_you_mean: str
+    none_of_these: str
+    none_chosen: str
+    cancelled: str
+    nothing_to_cancel: str
+    stale_button: str
+    answer_source: str
+    read_more: str
+    judge_answer_unmatched: str
+    goals_coming: str
+    forget_confirm: str
+    forget_yes: str
+    forget_no: str
+    forget_done: str
+    forget_kept: str
+    intent_labels: dict[Intent, str]
+    typed_answers: dict[str, list[str]]
+
+    @field_validator("intent_labels")
+    @classmethod
+    def _every_intent(cls, labels: dict[Intent, str]) -> dict[Intent, str]:
+        missing = set(Intent) - set(labels)
+        if missing:
+            raise ValueError(f"no label for {sorted(missing)}")
+        return labels
+
+    def check_html(self) -> list[str]:
+        """Problems with any reply's Telegram HTML."""
+        problems: list[str] = []
+        for name, value in self.model_dump().items():
+            if isinstance(value, str):
+                problems.extend(f"{name}: {problem}" for problem in html_problems(value))
+        return problems
+
+
+@cache
+def load_replies(path: Path = REPLIES_FILE) -> Replies:
+    replies = Replies.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    problems = replies.check_html()
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return replies

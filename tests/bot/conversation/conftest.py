@@ -1,0 +1,62 @@
+"""A conversation core on a fresh SQLite database, with the real NLU and knowledge base."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Conversation, Incoming, Reply, Sender
+from bot.conversation.replies import load_replies
+from bot.storage.db import Database
+from knowledge.advisor import default_rules
+from knowledge.retrieval import Retriever
+from nlu.pipeline import Nlu
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def conversation(nlu: Nlu, retriever: Retriever, sqlite_database: Database) -> Conversation:
+    return Conversation(nlu=nlu, retriever=retriever, rules=default_rules(),
+                        database=sqlite_database, replies=load_replies())  # fmt: skip
+
+
+class Chat:
+    """One user's side of a conversation, pressing buttons by label."""
+
+    def __init__(self, conversation: Conversation, sender: Sender) -> None:
+        self.conversation = conversation
+        self.sender = sender
+        self.last: list[Reply] = []
+
+    async def say(self, text: str | None) -> list[Reply]:
+        self.last = await self.conversation.handle(Incoming(self.sender, text=text))
+        return self.last
+
+    async def press(self, label: str) -> list[Reply]:
+        buttons = [b for reply in self.last for b in reply.button_list()]
+        matches = [b for b in buttons if b.label == label]
+        assert matches, f"no button {label!r} in {[b.label for b in buttons]}"
+        return await self.press_data(matches[0].data)
+
+    async def press_data(self, data: str) -> list[Reply]:
+        self.last = await self.conversation.handle(Incoming(self.sender, button=data))
+        return self.last
+
+
+@pytest.fixture
+def ann(conversation: Conversation) -> Chat:
+    return Chat(conversation, Sender(telegram_id=101, name="Ann"))
+
+
+@pytest.fixture
+def bob(conversation: Conversation) -> Chat:
+    return Chat(conversation, Sender(telegram_id=202, name="Bob <b>"))

@@ -1,0 +1,208 @@
+"""The conversation core end to end: real NLU, knowledge base, advisor and SQLite."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.conversation import Conversation, Incoming, Sender
+from bot.storage.models import DialogueState, User
+from knowledge.models import html_problems
+from tests.bot.conversation.conftest import Chat
+
+BOT_DIR = Path(__file__).resolve().parents[3] / "bot"
+
+
+def kinds(replies: list[object]) -> list[str]:
+    return [reply.kind for reply in replies]  # type: ignore[attr-defined]
+
+
+async def test_start_welcomes_by_name_and_offers_first_steps(ann: Chat) -> None:
+    [reply] = await ann.say("/start")
+    assert reply.kind == "welcome"
+    assert "Hi, Ann!" in reply.text
+    assert [b.data for b in reply.button_list()] == [
+        "kb:what-is-promotion", "kb:advancement-vs-promotion", "menu:judge"]  # fmt: skip
+
+
+async def test_user_names_are_escaped(bob: Chat) -> None:
+    [reply] = await bob.say("/start")
+    assert "Bob &lt;b&gt;" in reply.text
+    assert not html_problems(reply.text)
+
+
+async def test_a_knowledge_answer_names_its_source_and_offers_related_entries(ann: Chat) -> None:
+    [reply] = await ann.say("can I grow without being promoted?")
+    assert reply.kind == "answer"
+    assert "Source:" in reply.text
+    related = [b.data for b in reply.button_list()]
+    assert related
+    assert all(data.startswith("kb:") for data in related)
+    [follow] = await ann.press(reply.button_list()[0].label)
+    assert follow.kind == "answer"
+
+
+async def test_an_uncovered_question_gets_the_honest_fallback(ann: Chat) -> None:
+    [reply] = await ann.say("how do I bake sourdough bread at home?")
+    assert reply.kind in {"out_of_scope", "no_answer"}
+
+
+async def test_a_vague_question_is_judged_through_follow_up_buttons(ann: Chat) -> None:
+    [question] = await ann.say("I got a new title at work, is that a promotion?")
+    assert question.kind == "question"
+    [next_question] = await ann.press("Yes, a higher position")
+    assert next_question.kind == "question"
+    assert "same employer" in next_question.text
+    [verdict] = await ann.press("Yes, same employer")
+    assert verdict.kind == "verdict"
+    assert "promotion" in verdict.text.lower()
+    assert all(b.data.startswith("kb:") for b in verdict.button_list())
+
+
+async def test_follow_up_questions_take_typed_answers(ann: Chat) -> None:
+    [question] = await ann.say("I became team lead, is that a promotion?")
+    assert question.kind == "question"
+    [verdict] = await ann.say("No, a new employer")
+    assert verdict.kind == "verdict"
+    assert "Advancement" in verdict.text
+
+
+async def test_a_lateral_move_is_advancement_without_questions(ann: Chat) -> None:
+    [verdict] = await ann.say("I moved from sales to marketing at the same pay")
+    assert verdict.kind == "verdict"
+    assert "lateral" in verdict.text
+
+
+async def test_an_open_judgement_survives_a_new_conversation_object(
+    ann: Chat, conversation: Conversation
+) -> None:
+    await ann.say("I got a new title at work, is that a promotion?")
+    restarted = Conversation(nlu=conversation.nlu, retriever=conversation.retriever,
+                             rules=conversation.rules, database=conversation.database,
+                             replies=conversation.replies)  # fmt: skip
+    again = Chat(restarted, ann.sender)
+    again.last = ann.last
+    [reply] = await again.press("Yes, a higher position")
+    assert reply.kind == "question"
+
+
+async def test_open_steps_expire(conversation: Conversation) -> None:
+    sender = Sender(telegram_id=5)
+    start = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    [question] = await conversation.handle(
+        Incoming(sender, text="I got a new title at work, is that a promotion?"), now=start
+    )
+    data = question.button_list()[0].data
+    late = start + conversation.state_ttl + timedelta(seconds=1)
+    [reply] = await conversation.handle(Incoming(sender, button=data), now=late)
+    assert reply.kind == "stale_button"
+
+
+async def test_cancel_clears_the_open_step(ann: Chat) -> None:
+    [question] = await ann.say("I got a new title at work, is that a promotion?")
+    assert kinds(await ann.say("/cancel")) == ["cancelled"]
+    assert kinds(await ann.say("/cancel")) == ["nothing_to_cancel"]
+    [reply] = await ann.press_data(question.button_list()[0].data)
+    assert reply.kind == "stale_button"
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "kb:no-such-entry", "jq:level:up", "jq:level:sideways", "dym:greet", "forget:yes",
+     "x" * 64, "kb:", "jq::", "menu:unknown", "\x00\ufffd"],
+)  # fmt: skip
+async def test_stale_or_forged_button_data_changes_nothing(ann: Chat, data: str) -> None:
+    await ann.say("hello")
+    [reply] = await ann.press_data(data)
+    assert reply.kind == "stale_button"
+
+
+async def test_one_user_cannot_answer_another_users_question(ann: Chat, bob: Chat) -> None:
+    [question] = await ann.say("I got a new title at work, is that a promotion?")
+    [reply] = await bob.press_data(question.button_list()[0].data)
+    assert reply.kind == "stale_button"
+    [still_open] = await ann.press_data(question.button_list()[0].data)
+    assert still_open.kind == "question"
+
+
+async def test_unsure_messages_ask_did_you_mean(ann: Chat) -> None:
+    # Pick a message the NLU is unsure about, from the core's own point of view.
+    nlu = ann.conversation.nlu
+    unsure = next(t for t in ["promotion", "goal", "career", "weekly", "my team lead thing"]
+                  if nlu.parse(t).fallback)  # fmt: skip
+    [reply] = await ann.say(unsure)
+    assert reply.kind == "did_you_mean"
+    labels = [b.label for b in reply.button_list()]
+    assert labels[-1] == "None of these"
+    assert kinds(await ann.press("None of these")) == ["none_chosen"]
+
+
+async def test_a_did_you_mean_choice_routes_the_original_message(ann: Chat) -> None:
+    nlu = ann.conversation.nlu
+    unsure = next(t for t in ["promotion", "career", "my team lead thing"]
+                  if nlu.parse(t).fallback)  # fmt: skip
+    [reply] = await ann.say(unsure)
+    choices = [b for b in reply.button_list() if b.data != "dym:none"]
+    [routed] = await ann.press_data(choices[0].data)
+    assert routed.kind not in {"did_you_mean", "stale_button"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [(None, "no_text"), ("", "no_text"), ("   \n ", "no_text"), ("🙂🙂🙂", "emoji"),
+     ("Bonjour, je voudrais savoir comment obtenir une promotion", "not_english"),
+     ("Как получить повышение на работе?", "not_english"),
+     ("/nonsense", "unknown_command"), ("/help", "help"), ("/HELP@careerbot_bot", "help")],
+)  # fmt: skip
+async def test_odd_input_gets_a_clear_answer(ann: Chat, text: str | None, kind: str) -> None:
+    assert kinds(await ann.say(text)) == [kind]
+
+
+async def test_a_huge_message_is_answered(ann: Chat) -> None:
+    replies = await ann.say("is a lateral move a promotion? " * 400)
+    assert replies
+    assert all(len(reply.text) <= 4096 for reply in replies)
+
+
+async def test_forget_me_asks_then_deletes_every_row(ann: Chat, bob: Chat) -> None:
+    await bob.say("hello")
+    await ann.say("I got a new title at work, is that a promotion?")
+    assert kinds(await ann.say("forget everything about me")) == ["forget_confirm"]
+    assert kinds(await ann.press("Yes, delete it all")) == ["forget_done"]
+    async with ann.conversation.database.session() as session:
+        users = (await session.scalars(select(User.telegram_id))).all()
+        states = await session.scalar(select(func.count()).select_from(DialogueState))
+    assert users == [202]
+    assert states == 0
+
+
+async def test_forget_can_be_declined_by_typing(ann: Chat) -> None:
+    assert kinds(await ann.say("/forget")) == ["forget_confirm"]
+    assert kinds(await ann.say("no")) == ["forget_kept"]
+    assert kinds(await ann.press_data("forget:yes")) == ["stale_button"]
+
+
+async def test_every_reply_is_valid_telegram_html(ann: Chat) -> None:
+    texts = ["/start", "/help", "hi", "thanks", "bye", "what is a lateral move?", "/goals",
+             "I got a raise, is that a promotion?", "set a goal to learn SQL"]  # fmt: skip
+    for text in texts:
+        for reply in await ann.say(text):
+            assert not html_problems(reply.text), (text, reply.text)
+            assert all(len(b.data.encode()) <= 64 for b in reply.button_list())
+
+
+def test_the_core_never_imports_telegram() -> None:
+    for path in [*BOT_DIR.joinpath("conversation").rglob("*.py"),
+                 *BOT_DIR.joinpath("storage").rglob("*.py")]:  # fmt: skip
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n.split(".")[0] == "telegram" for n in names), path
