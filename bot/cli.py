@@ -281,6 +281,12 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
     load_nlu(settings)  # build first, so no build is timed
     load_retriever(settings)
+    if args.e2e:
+        from bot.bench_e2e import render_e2e, run_e2e_bench
+
+        e2e = run_e2e_bench(settings)
+        print(json.dumps(e2e, indent=2) if args.json else render_e2e(e2e))
+        return 0
     report = run_bench(settings, messages=args.messages)
     print(json.dumps(report, indent=2) if args.json else render_bench(report))
     return 0
@@ -448,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="messages for the throughput run (default 20000)",
     )
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument("--e2e", action="store_true",
+                       help="end to end instead: a real `careerbot run` against the fake Bot "
+                            "API (needs a source checkout with the dev extra)")  # fmt: skip
     bench.set_defaults(handler=cmd_bench)
     return parser
 

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     nlu_ambiguity_margin: float = Field(
         default=0.15, ge=0.0, le=1.0, description="Top two intents closer than this are ambiguous."
     )
+    telegram_max_rate: float = Field(
+        default=30.0,
+        gt=0,
+        description="Bot API requests per second this process allows itself (Telegram's limit "
+        "for free bots is about 30 messages/s; raise it only with paid broadcasts or a test fake).",
+    )
+    typing_indicator_delay_ms: int = Field(
+        default=300,
+        ge=0,
+        description='Show "typing…" when a reply takes longer than this (0: always).',
+    )
     dialogue_timeout_minutes: int = Field(
         default=360, ge=1, description="An unanswered follow-up question is dropped after this."
     )

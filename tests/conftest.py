@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.conversation import Conversation
+from bot.conversation.replies import load_replies
 from bot.storage.db import Database
 from knowledge import classifier
+from knowledge.advisor import default_rules
 from knowledge.retrieval import Retriever, default_retriever
 from nlu.pipeline import Nlu
 from nlu.train import is_current, train
@@ -102,3 +105,20 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await db.upgrade()
     yield db
     await db.dispose()
+
+
+# --- the conversation core -------------------------------------------------------------------
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def conversation(nlu: Nlu, retriever: Retriever, sqlite_database: Database) -> Conversation:
+    return Conversation(nlu=nlu, retriever=retriever, rules=default_rules(),
+                        database=sqlite_database, replies=load_replies())  # fmt: skip

@@ -114,13 +114,10 @@ class Conversation:
         now = now or datetime.now(UTC)
         sender = incoming.sender
         async with self.database.session() as session:
-            user = await crud.touch_user(
+            user, state = await crud.touch_user_with_state(
                 session, now=now, telegram_id=sender.telegram_id,
                 console_name=sender.console_name, name=sender.name, language=sender.language,
             )  # fmt: skip
-            await session.flush()
-            assert user.id is not None
-            state = await crud.load_state(session, user_id=user.id, now=now)
             turn = Turn(session, user, state, now)
             if incoming.button is not None:
                 await self._on_button(turn, incoming.button)

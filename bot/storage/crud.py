@@ -6,12 +6,34 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.storage.models import DialogueState, User
+
+# A user's last-seen time is kept to the minute, so most messages write nothing about them.
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
+
+def _user_key(telegram_id: int | None, console_name: str | None) -> ColumnElement[bool]:
+    if (telegram_id is None) == (console_name is None):
+        raise ValueError("a user is either a Telegram user or a console user")
+    if telegram_id is not None:
+        return col(User.telegram_id) == telegram_id
+    return col(User.console_name) == console_name
+
+
+def _refresh(user: User, *, now: datetime, name: str, language: str | None) -> None:
+    if name and user.name != name[:64]:
+        user.name = name[:64]
+    if language and user.language != language:
+        user.language = language
+    if now - user.last_seen_at >= LAST_SEEN_PRECISION:
+        user.last_seen_at = now
+    if user.blocked:
+        user.blocked = False  # they wrote again, so they have unblocked the bot
 
 
 async def touch_user(
@@ -25,15 +47,36 @@ async def touch_user(
 ) -> User:
     """The user behind a message, created on first contact, with their last-seen time,
     name and language brought up to date. A user who writes again is no longer blocked."""
-    if (telegram_id is None) == (console_name is None):
-        raise ValueError("a user is either a Telegram user or a console user")
-    key = (
-        col(User.telegram_id) == telegram_id
-        if telegram_id is not None
-        else (col(User.console_name) == console_name)
-    )
-    user = (await session.execute(select(User).where(key))).scalar_one_or_none()
-    if user is None:
+    user, _ = await touch_user_with_state(session, now=now, telegram_id=telegram_id,
+                                          console_name=console_name, name=name,
+                                          language=language, with_state=False)  # fmt: skip
+    return user
+
+
+async def touch_user_with_state(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    telegram_id: int | None = None,
+    console_name: str | None = None,
+    name: str = "",
+    language: str | None = None,
+    with_state: bool = True,
+) -> tuple[User, DialogueState | None]:
+    """``touch_user`` and the user's open dialogue step (an expired one is removed), read in
+    one query: this runs for every message."""
+    key = _user_key(telegram_id, console_name)
+    found: tuple[User, DialogueState | None] | None
+    if with_state:
+        query = select(User, DialogueState).outerjoin(
+            DialogueState, col(DialogueState.user_id) == col(User.id)
+        )
+        row = (await session.execute(query.where(key))).first()
+        found = None if row is None else (row[0], row[1])
+    else:
+        user = (await session.execute(select(User).where(key))).scalar_one_or_none()
+        found = None if user is None else (user, None)
+    if found is None:
         user = User(telegram_id=telegram_id, console_name=console_name, name=name[:64],
                     language=language, created_at=now, last_seen_at=now)  # fmt: skip
         try:
@@ -42,13 +85,22 @@ async def touch_user(
         except IntegrityError:
             # Another replica created this user a moment ago: use theirs.
             user = (await session.execute(select(User).where(key))).scalar_one()
-        else:
-            return user
-    user.name = name[:64] or user.name
-    user.language = language or user.language
-    user.last_seen_at = now
-    user.blocked = False
-    return user
+            _refresh(user, now=now, name=name, language=language)
+            state = await session.get(DialogueState, user.id) if with_state else None
+            return user, await _unexpired(session, state, now)
+        return user, None
+    user, state = found
+    _refresh(user, now=now, name=name, language=language)
+    return user, await _unexpired(session, state, now)
+
+
+async def _unexpired(
+    session: AsyncSession, state: DialogueState | None, now: datetime
+) -> DialogueState | None:
+    if state is not None and state.expires_at <= now:
+        await session.delete(state)
+        return None
+    return state
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
@@ -68,11 +120,7 @@ async def mark_blocked(session: AsyncSession, *, telegram_id: int, blocked: bool
 
 async def load_state(session: AsyncSession, *, user_id: int, now: datetime) -> DialogueState | None:
     """The user's open dialogue step, or None; an expired one is removed."""
-    state = await session.get(DialogueState, user_id, populate_existing=True)
-    if state is not None and state.expires_at <= now:
-        await session.delete(state)
-        return None
-    return state
+    return await _unexpired(session, await session.get(DialogueState, user_id), now)
 
 
 async def save_state(

@@ -47,14 +47,17 @@ class Database:
 
     def __init__(self, url: str | URL, *, pool_size: int = 5, max_overflow: int = 5) -> None:
         self.url = make_url(url)
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        options: dict[str, Any] = {}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"timeout": 30}
+            # Each aiosqlite call is a round trip to its thread: no "SELECT 1" ping before
+            # each use (a local file does not drop connections) and no ROLLBACK after each
+            # commit (sessions always end in commit or their own rollback).
+            options.update(connect_args={"timeout": 30}, pool_reset_on_return=None)
         else:
-            options.update(pool_size=pool_size, max_overflow=max_overflow)
+            options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -128,3 +128,26 @@ def test_ask_jsonl_answers_every_line(model_dir: Path, kb_model_dir: Path, tmp_p
 def test_kb_validate_passes_on_the_packaged_base(model_dir: Path, tmp_path: Path) -> None:
     out = careerbot("kb", "validate", model_dir=model_dir, cwd=tmp_path).stdout
     assert "OK" in out
+
+
+def test_run_without_a_token_explains_and_exits_non_zero(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot("run", model_dir=model_dir, cwd=tmp_path, check=False)
+    assert out.returncode == 2
+    assert "@BotFather" in out.stderr
+    assert "careerbot chat" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_the_default_command_opens_the_console_chat_without_a_token(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    out = careerbot(model_dir=model_dir, cwd=tmp_path, stdin="/start\n1\n/quit\n")
+    assert "console chat" in out.stderr
+    assert "[3] Is my change a promotion?" in out.stdout
+    assert "Source:" in out.stdout  # "1" pressed the first button: a knowledge answer
+    assert (tmp_path / "data" / "careerbot.db").is_file()
+
+
+def test_db_upgrade_creates_the_schema(model_dir: Path, tmp_path: Path) -> None:
+    out = careerbot("db", "upgrade", model_dir=model_dir, cwd=tmp_path)
+    assert "revision 0001" in out.stdout

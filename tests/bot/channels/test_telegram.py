@@ -41,7 +41,7 @@ async def reply_to(fake: FakeBotApi, chat_id: int, count: int) -> dict[str, Any]
 
 
 async def test_start_then_a_knowledge_button(fake: FakeBotApi, start_bot: StartBot) -> None:
-    bot = await start_bot()
+    bot = await start_bot(TYPING_INDICATOR_DELAY_MS="0")  # "typing…" even for fast replies
     commands = fake.calls_of("setMyCommands")[0].params["commands"]
     assert {c["command"] for c in commands} >= {"start", "help", "cancel", "forget"}
     # Polling clears any webhook first (after post_init, so it may come a moment later).
@@ -61,6 +61,7 @@ async def test_start_then_a_knowledge_button(fake: FakeBotApi, start_bot: StartB
     assert "Source:" in related["text"]
     await fake.wait_for(lambda: fake.call_count("answerCallbackQuery") or None)
     assert fake.call_count("sendChatAction") >= 2  # "typing…" for each text message
+    assert all(c.params["action"] == "typing" for c in fake.calls_of("sendChatAction"))
     assert TOKEN not in bot.log()
     assert TOKEN.split(":")[1] not in bot.log()
 
@@ -77,6 +78,15 @@ async def test_a_vague_question_is_answered_through_buttons(
     fake.user_presses(ANN, same_org["message_id"], buttons(same_org)["Yes, same employer"])
     verdict = await reply_to(fake, ANN, 3)
     assert "Yes, that is a promotion." in verdict["text"]
+
+
+async def test_fast_replies_come_without_a_typing_indicator(
+    fake: FakeBotApi, start_bot: StartBot
+) -> None:
+    await start_bot()  # default: "typing…" only when a reply takes more than 300 ms
+    fake.user_sends(ANN, "hi")
+    await reply_to(fake, ANN, 1)
+    assert fake.call_count("sendChatAction") == 0
 
 
 async def test_two_users_at_once_do_not_cross(fake: FakeBotApi, start_bot: StartBot) -> None:

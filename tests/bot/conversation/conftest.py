@@ -1,32 +1,10 @@
-"""A conversation core on a fresh SQLite database, with the real NLU and knowledge base."""
+"""Chats with the conversation core (the ``conversation`` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.conversation import Conversation, Incoming, Reply, Sender
-from bot.conversation.replies import load_replies
-from bot.storage.db import Database
-from knowledge.advisor import default_rules
-from knowledge.retrieval import Retriever
-from nlu.pipeline import Nlu
-
-
-@pytest.fixture
-async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}")
-    await database.upgrade()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def conversation(nlu: Nlu, retriever: Retriever, sqlite_database: Database) -> Conversation:
-    return Conversation(nlu=nlu, retriever=retriever, rules=default_rules(),
-                        database=sqlite_database, replies=load_replies())  # fmt: skip
 
 
 class Chat:
