@@ -40,6 +40,7 @@ from telegram.ext import (
 )
 
 from bot.app import Services
+from bot.channels.http import AiohttpRequest
 from bot.conversation import Incoming, Reply, Sender
 from bot.storage import crud
 
@@ -210,7 +211,9 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
         .concurrent_updates(PerUserUpdateProcessor(256))
-        .connection_pool_size(8)
+        .request(AiohttpRequest(connection_pool_size=32))
+        # getUpdates long-polls for up to 10 s: its read timeout must outlast that.
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=30))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
