@@ -76,5 +76,6 @@ def build_services(settings: Settings) -> Services:
         database=database,
         replies=load_replies(),
         state_ttl=timedelta(minutes=settings.dialogue_timeout_minutes),
+        default_timezone=settings.default_timezone,
     )
     return Services(settings, database, conversation)

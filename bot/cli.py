@@ -346,6 +346,57 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_run(settings, args)
 
 
+def cmd_nudges(settings: Settings, args: argparse.Namespace) -> int:
+    """Send every weekly nudge due at an instant (for cron-style deployments and tests)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    now = datetime.now(UTC)
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"careerbot: --now {args.now!r} is not an ISO-8601 time", file=sys.stderr)
+            return 2
+        if now.tzinfo is None:
+            print("careerbot: --now needs a timezone, e.g. 2026-11-27T16:00:00+00:00",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    report = asyncio.run(_run_nudges_once(settings, now))
+    print(f"nudges due at {now.isoformat()}: {report}")
+    return 1 if report.failed > report.blocked else 0
+
+
+async def _run_nudges_once(settings: Settings, now: Any) -> Any:
+    from telegram.ext import AIORateLimiter, ExtBot
+
+    from bot import nudges
+    from bot.channels.http import AiohttpRequest
+    from bot.channels.telegram import nudge_sender
+    from bot.storage.db import Database
+    from knowledge.base import load_knowledge
+
+    assert settings.telegram_bot_token is not None
+    database = Database(settings.database_url)
+    bot: ExtBot[Any] = ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        request=AiohttpRequest(),
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+    )
+    try:
+        await database.upgrade()
+        async with bot:
+            dispatcher = nudges.Dispatcher(database, load_knowledge(), nudge_sender(bot),
+                                           rate=settings.nudge_rate)  # fmt: skip
+            return await dispatcher.run_once(now)
+    finally:
+        await database.dispose()
+
+
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     """Create or upgrade the database schema (the bot also does this when it starts)."""
     import asyncio
@@ -437,6 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help=cmd_kb.__doc__)
     kb.add_argument("action", choices=["validate", "calibrate"])
     kb.set_defaults(handler=cmd_kb)
+
+    nudge = commands.add_parser("nudges", help=cmd_nudges.__doc__)
+    nudge.add_argument("action", choices=["run-once"])
+    nudge.add_argument("--now", help="the instant to run at (ISO-8601 with a zone; default: now)")
+    nudge.set_defaults(handler=cmd_nudges)
 
     db = commands.add_parser("db", help=cmd_db.__doc__)
     db.add_argument("action", choices=["upgrade"])

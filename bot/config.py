@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         ge=0,
         description='Show "typing…" when a reply takes longer than this (0: always).',
     )
+    nudge_rate: float = Field(
+        default=25.0,
+        gt=0,
+        description="Nudges sent per second at most, per process (Telegram allows about 30).",
+    )
     dialogue_timeout_minutes: int = Field(
         default=360, ge=1, description="An unanswered follow-up question is dropped after this."
     )

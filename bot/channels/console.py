@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Button, Conversation, Incoming, Reply, Sender
@@ -29,6 +30,8 @@ def render(reply: Reply, *, color: bool = False) -> str:
     lines = [html.unescape(_TAG.sub(style, reply.text))]
     if reply.image is not None:
         lines.append(f"[a picture, {len(reply.image):,} bytes]")
+    if reply.document is not None:
+        lines.append(f"[a file: {reply.document[0]}, {len(reply.document[1]):,} bytes]")
     for number, button in enumerate(reply.button_list(), start=1):
         lines.append(f"  [{number}] {button.label}")
     return "\n".join(lines)
@@ -40,6 +43,13 @@ def pressed(text: str, buttons: list[Button]) -> Button | None:
     if choice.isdigit() and 1 <= int(choice) <= len(buttons):
         return buttons[int(choice) - 1]
     return next((b for b in buttons if b.label.casefold() == choice.casefold()), None)
+
+
+def _save(name: str, content: bytes) -> Path:
+    """Write a file the bot sent (a data export) into the working directory."""
+    path = Path(name).resolve()
+    path.write_bytes(content)
+    return path
 
 
 async def chat(
@@ -63,3 +73,6 @@ async def chat(
         buttons = [b for reply in replies for b in reply.button_list()]
         for reply in replies:
             print(render(reply, color=color), file=stdout, flush=True)
+            if reply.document is not None:
+                path = await asyncio.to_thread(_save, *reply.document)
+                print(f"[saved to {path}]", file=stdout, flush=True)

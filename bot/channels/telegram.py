@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
+    Bot,
     BotCommand,
     ChatMember,
     InlineKeyboardButton,
@@ -24,7 +25,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,7 +39,15 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from tenacity import (
+    retry,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
+from bot import nudges
 from bot.app import Services
 from bot.channels.http import AiohttpRequest
 from bot.conversation import Incoming, Reply, Sender
@@ -49,7 +58,12 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     BotCommand("start", "What I can do, and where to begin"),
     BotCommand("help", "Examples of what to ask me"),
+    BotCommand("goal", "Set a new career goal"),
+    BotCommand("goals", "Your goals, with buttons to update them"),
+    BotCommand("progress", "Streaks and a chart of your check-ins"),
+    BotCommand("nudge", "Your weekly nudge: day, time, pause"),
     BotCommand("cancel", "Drop the question I'm waiting on"),
+    BotCommand("export", "Send me all my data as a file"),
     BotCommand("forget", "Delete everything I know about you"),
 ]
 ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -168,7 +182,11 @@ class TelegramChannel:
     async def _send(self, bot: ExtBot[Any], chat_id: int, replies: list[Reply]) -> None:
         try:
             for reply in replies:
-                if reply.image is not None:
+                if reply.document is not None:
+                    name, content = reply.document
+                    await bot.send_document(chat_id, content, filename=name,
+                                            caption=reply.text[:CAPTION_LIMIT])  # fmt: skip
+                elif reply.image is not None:
                     await bot.send_photo(chat_id, reply.image, caption=reply.text[:CAPTION_LIMIT],
                                          reply_markup=_markup(reply))  # fmt: skip
                 else:
@@ -183,6 +201,43 @@ class TelegramChannel:
                 await session.commit()
 
 
+def nudge_sender(bot: ExtBot[Any] | Bot) -> nudges.Sender:
+    """Send a nudge through Telegram; 5xx, timeouts and dropped connections are retried with
+    backoff (429s are waited out by the rate limiter), a block is reported, not retried."""
+
+    @retry(retry=retry_if_exception_type(NetworkError) & retry_if_not_exception_type(BadRequest),
+           stop=stop_after_attempt(4), wait=wait_exponential(multiplier=0.5, max=8),
+           reraise=True)  # fmt: skip
+    async def post(chat_id: int, reply: Reply) -> None:
+        await bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+
+    async def send(chat_id: int, reply: Reply) -> nudges.SendResult:
+        try:
+            await post(chat_id, reply)
+        except Forbidden:
+            return nudges.SendResult.BLOCKED
+        except TelegramError as error:
+            log.warning("a nudge could not be sent: %s", error)
+            return nudges.SendResult.FAILED
+        return nudges.SendResult.SENT
+
+    return send
+
+
+async def nudge_loop(dispatcher: nudges.Dispatcher, *, interval: float = 60.0) -> None:
+    """Send due nudges at the start of every minute until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(interval - loop.time() % interval)
+        try:
+            report = await dispatcher.run_once()
+        except Exception:  # the database may be away for a moment: try again next minute
+            log.exception("the nudge run failed")
+            continue
+        if report.sent or report.failed:
+            log.info("nudges: %s", report)
+
+
 def _file_url(base_url: str) -> str:
     """The file download URL that goes with a Bot API URL (``…/bot`` becomes ``…/file/bot``)."""
     head, _, _ = base_url.rstrip("/").rpartition("/")
@@ -195,12 +250,20 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     assert settings.telegram_bot_token is not None
     channel = TelegramChannel(services)
 
+    background: list[asyncio.Task[None]] = []
+
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.database.upgrade()
         await application.bot.set_my_commands(COMMANDS)
+        kb = services.conversation.retriever.kb
+        sender = nudge_sender(application.bot)
+        dispatcher = nudges.Dispatcher(services.database, kb, sender, rate=settings.nudge_rate)
+        background.append(asyncio.create_task(nudge_loop(dispatcher)))
         log.info("careerbot is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        for task in background:
+            task.cancel()
         await services.database.dispose()
 
     application = (

@@ -11,21 +11,18 @@ a polite "that button has expired" and changes nothing.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation.growth import GrowthSkills
 from bot.conversation.messages import Button, Incoming, Reply
 from bot.conversation.replies import Replies
+from bot.conversation.turn import Turn, escape
 from bot.storage import crud
 from bot.storage.db import Database
-from bot.storage.models import DialogueState, User
 from knowledge.advisor import Facts, Judgement, Rules, apply_answer, decide, judge
 from knowledge.retrieval import Retriever
 from nlu.intents import Intent
@@ -34,59 +31,12 @@ from nlu.pipeline import Nlu, NluResult
 log = logging.getLogger(__name__)
 
 
-def escape(text: str) -> str:
-    """Text made safe for Telegram HTML (quotes need no escaping outside attributes)."""
-    return html.escape(text, quote=False)
-
-
 JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = "judgement", "did_you_mean", "confirm_forget"
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 _WORDS = re.compile(r"[^\w\s']+")
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "delete", "delete it", "do it"}
 _NO = {"no", "n", "nope", "cancel", "keep", "keep it", "don't", "dont"}
-_GOAL_INTENTS = {Intent.SET_GOAL, Intent.LIST_GOALS, Intent.UPDATE_GOAL, Intent.DELETE_GOAL,
-                 Intent.NUDGE_SETTINGS}  # fmt: skip
-_GOAL_COMMANDS = {"goal", "goals", "progress", "nudge", "nudges", "export"}
 _MAX_RELATED = 3
-
-
-@dataclass(slots=True)
-class Turn:
-    """One message's work: the user, their open dialogue step, and what changes."""
-
-    session: AsyncSession
-    user: User
-    state: DialogueState | None
-    now: datetime
-    opened: tuple[str, dict[str, Any]] | None = None
-    closed: bool = False
-    forgotten: bool = False
-    replies: list[Reply] = field(default_factory=list)
-
-    @property
-    def user_id(self) -> int:
-        assert self.user.id is not None
-        return self.user.id
-
-    @property
-    def greeting_name(self) -> str:
-        """ ", Ann" to put after "Hi" (escaped), or nothing when the name is unknown."""
-        return f", {escape(self.user.name)}" if self.user.name else ""
-
-    def pending(self, kind: str) -> dict[str, Any] | None:
-        """The open step's data when it is of this kind."""
-        if self.state is None or self.closed or self.state.kind != kind:
-            return None
-        return self.state.data
-
-    def open(self, kind: str, data: dict[str, Any]) -> None:
-        self.opened, self.closed = (kind, data), False
-
-    def close(self) -> None:
-        self.opened, self.closed = None, True
-
-    def say(self, kind: str, text: str, buttons: list[list[Button]] | None = None) -> None:
-        self.replies.append(Reply(text, tuple(tuple(row) for row in buttons or ()), kind=kind))
 
 
 class Conversation:
@@ -101,6 +51,7 @@ class Conversation:
         database: Database,
         replies: Replies,
         state_ttl: timedelta = timedelta(hours=6),
+        default_timezone: str = "UTC",
     ) -> None:
         self.nlu = nlu
         self.retriever = retriever
@@ -108,6 +59,8 @@ class Conversation:
         self.database = database
         self.replies = replies
         self.state_ttl = state_ttl
+        self.growth = GrowthSkills(replies=replies, kb=retriever.kb,
+                                   default_timezone=default_timezone)  # fmt: skip
 
     async def handle(self, incoming: Incoming, *, now: datetime | None = None) -> list[Reply]:
         """The replies to one message or button press, with its changes stored."""
@@ -150,6 +103,8 @@ class Conversation:
         if await self._typed_answer(turn, text):
             return
         result = self.nlu.parse(text, now=turn.now)
+        if await self.growth.typed_goal_text(turn, text, result):
+            return
         await self._route(turn, result)
 
     async def _command(self, turn: Turn, name: str) -> None:
@@ -167,8 +122,17 @@ class Conversation:
             turn.close()
         elif name == "forget":
             self._ask_to_forget(turn)
-        elif name in _GOAL_COMMANDS:
-            turn.say("goals_coming", replies.goals_coming)
+        elif name == "goal":
+            self.growth.ask_for_goal(turn)
+        elif name == "goals":
+            await self.growth.list_goals(turn)
+        elif name == "progress":
+            await self.growth.progress(turn)
+        elif name in {"nudge", "nudges"}:
+            schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
+            self.growth.nudge_status(turn, schedule)
+        elif name == "export":
+            await self.growth.export(turn)
         else:
             command = escape(f"/{name}")
             turn.say("unknown_command", replies.unknown_command.format(command=command))
@@ -211,8 +175,16 @@ class Conversation:
             self._judge(turn, result)
         elif intent is Intent.FORGET_ME:
             self._ask_to_forget(turn)
-        elif intent in _GOAL_INTENTS:
-            turn.say("goals_coming", replies.goals_coming)
+        elif intent is Intent.SET_GOAL:
+            await self.growth.set_goal(turn, result)
+        elif intent is Intent.LIST_GOALS:
+            await self.growth.list_goals(turn)
+        elif intent is Intent.UPDATE_GOAL:
+            await self.growth.update_goal(turn, result)
+        elif intent is Intent.DELETE_GOAL:
+            await self.growth.delete_goal(turn, result)
+        elif intent is Intent.NUDGE_SETTINGS:
+            await self.growth.nudge_settings(turn, result)
         elif intent is Intent.GREET:
             turn.say("greet", replies.greet.format(name=turn.greeting_name))
         elif intent is Intent.HELP:
@@ -284,6 +256,7 @@ class Conversation:
         buttons = [[Button(kb.entry(entry).title, f"kb:{entry}")] for entry in entries]
         if buttons:
             lines += ["", self.replies.read_more]
+        buttons += self.growth.verdict_buttons(judgement.verdict.value)
         turn.say("verdict", "\n".join(lines), buttons)
         turn.close()
 
@@ -322,6 +295,11 @@ class Conversation:
         elif data == "menu:judge":
             turn.say("judge_prompt", self.replies.judge_prompt)
             handled = True
+        elif data == "menu:goal":
+            self.growth.ask_for_goal(turn)
+            handled = True
+        elif kind in {"g", "gk", "gdel", "ci", "gs", "nd"}:
+            handled = await self.growth.on_button(turn, kind, rest)
         if not handled:
             log.info("stale or unknown button data (%d bytes)", len(data))
             turn.say("stale_button", self.replies.stale_button)

@@ -47,6 +47,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     image: bytes | None = None
     kind: str = "text"
+    document: tuple[str, bytes] | None = None  # (file name, content), e.g. a data export
 
     def button_list(self) -> list[Button]:
         """Every button, row by row (the console numbers them in this order)."""

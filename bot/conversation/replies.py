@@ -39,7 +39,46 @@ class Replies(BaseModel):
     answer_source: str
     read_more: str
     judge_answer_unmatched: str
-    goals_coming: str
+    goal_prompt: str
+    goal_saved: str
+    goal_deadline: str
+    goal_kind_prompt: str
+    goal_kind_set: str
+    goal_undone: str
+    goals_header: str
+    goals_empty: str
+    goal_line: str
+    goal_progress: str
+    goal_progress_none: str
+    goals_done_count: str
+    goal_which: str
+    goal_marked_done: str
+    goal_progress_logged: str
+    goal_not_yet_logged: str
+    goal_edit_prompt: str
+    goal_edited: str
+    goal_delete_confirm: str
+    goal_deleted: str
+    goal_kept: str
+    promotion_tips_header: str
+    verdict_goal_promotion: str
+    verdict_goal_leadership: str
+    progress_header: str
+    progress_line: str
+    progress_empty: str
+    nudge_offer: str
+    nudge_pick_time: str
+    nudge_saved: str
+    nudge_none: str
+    nudge_paused: str
+    nudge_resumed: str
+    nudge_status_active: str
+    nudge_status_paused: str
+    nudge_timezone_set: str
+    nudge_console_note: str
+    export_caption: str
+    checkin_unknown: str
+    goal_kinds: dict[str, str]
     forget_confirm: str
     forget_yes: str
     forget_no: str

@@ -3,7 +3,7 @@ the caller, so one message's changes land together or not at all."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.storage.models import DialogueState, User
+from bot.storage.models import CheckIn, DialogueState, Goal, NudgeDelivery, NudgeSchedule, User
 
 # A user's last-seen time is kept to the minute, so most messages write nothing about them.
 LAST_SEEN_PRECISION = timedelta(minutes=1)
@@ -152,20 +152,91 @@ async def clear_state(session: AsyncSession, *, user_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+# --- goals and check-ins ----------------------------------------------------------------------
+
+
+async def add_goal(
+    session: AsyncSession, *, user_id: int, text: str, kind: str, deadline: date | None,
+    now: datetime,
+) -> Goal:  # fmt: skip
+    goal = Goal(user_id=user_id, text=text[:300], kind=kind, deadline=deadline, created_at=now,
+                updated_at=now)  # fmt: skip
+    session.add(goal)
+    await session.flush()
+    return goal
+
+
+async def list_goals(session: AsyncSession, *, user_id: int, done: bool = False) -> list[Goal]:
+    """The user's goals (open ones by default), oldest first: "goal 2" counts in this order."""
+    query = select(Goal).where(col(Goal.user_id) == user_id, col(Goal.done) == done)
+    return list((await session.scalars(query.order_by(col(Goal.id)))).all())
+
+
+async def get_goal(session: AsyncSession, *, user_id: int, goal_id: int) -> Goal | None:
+    """One of this user's goals; None for a goal that is not theirs (forged button data)."""
+    query = select(Goal).where(col(Goal.id) == goal_id, col(Goal.user_id) == user_id)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def delete_goal(session: AsyncSession, *, user_id: int, goal_id: int) -> bool:
+    await session.execute(delete(CheckIn).where(col(CheckIn.goal_id) == goal_id,
+                                                col(CheckIn.user_id) == user_id))  # fmt: skip
+    result = await session.execute(
+        delete(Goal).where(col(Goal.id) == goal_id, col(Goal.user_id) == user_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_check_in(
+    session: AsyncSession, *, goal: Goal, week: str, status: str, now: datetime
+) -> CheckIn:
+    """Record how a goal went this week; a second answer in the same week replaces the first."""
+    assert goal.id is not None
+    query = select(CheckIn).where(col(CheckIn.goal_id) == goal.id, col(CheckIn.week) == week)
+    check_in = (await session.scalars(query)).one_or_none()
+    if check_in is None:
+        check_in = CheckIn(goal_id=goal.id, user_id=goal.user_id, week=week, status=status,
+                           created_at=now)  # fmt: skip
+        session.add(check_in)
+    else:
+        check_in.status, check_in.created_at = status, now
+    if status == "done":
+        goal.done, goal.updated_at = True, now
+    return check_in
+
+
+async def list_check_ins(session: AsyncSession, *, user_id: int) -> list[CheckIn]:
+    query = select(CheckIn).where(col(CheckIn.user_id) == user_id)
+    return list((await session.scalars(query.order_by(col(CheckIn.week)))).all())
+
+
+# --- nudges ------------------------------------------------------------------------------------
+
+
+async def get_schedule(session: AsyncSession, *, user_id: int) -> NudgeSchedule | None:
+    return await session.get(NudgeSchedule, user_id)
+
+
+# --- data rights -------------------------------------------------------------------------------
+
+_USER_TABLES: tuple[Any, ...] = (NudgeDelivery, NudgeSchedule, CheckIn, Goal, DialogueState)
+
+
 async def export_user(session: AsyncSession, *, user_id: int) -> dict[str, Any]:
     """Everything stored about one user, as JSON-ready data."""
     user = await session.get(User, user_id)
     if user is None:
         return {}
-    state = await session.get(DialogueState, user_id)
-    return {
-        "user": user.model_dump(mode="json"),
-        "dialogue_state": None if state is None else state.model_dump(mode="json"),
-    }
+    exported: dict[str, Any] = {"user": user.model_dump(mode="json")}
+    for table in _USER_TABLES:
+        rows = await session.scalars(select(table).where(table.user_id == user_id))
+        exported[table.__tablename__] = [row.model_dump(mode="json") for row in rows]
+    return exported
 
 
 async def delete_user(session: AsyncSession, *, user_id: int) -> bool:
-    """Delete every row about one user (the rest cascades); False for an unknown user."""
-    await session.execute(delete(DialogueState).where(col(DialogueState.user_id) == user_id))
+    """Delete every row about one user; False for an unknown user."""
+    for table in _USER_TABLES:
+        await session.execute(delete(table).where(table.user_id == user_id))
     result = await session.execute(delete(User).where(col(User.id) == user_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,16 +1,28 @@
 """Every table the bot keeps, in one place.
 
 Only what the bot needs is stored: a user's first name (to greet them), language, timezone,
-activity times and whether they blocked the bot; and the one open dialogue step per user.
+activity times and whether they blocked the bot; the one open dialogue step per user; their
+goals and weekly check-ins; their nudge schedule and a record of each nudge sent.
 All times are timezone-aware UTC (``UtcDateTime`` makes SQLite keep that promise too).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, DateTime, ForeignKey, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -86,3 +98,72 @@ class DialogueState(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _time()
     expires_at: datetime = _time(index=True)
+
+
+def _user_id(*, primary_key: bool = False) -> Any:
+    return Field(sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"),
+                                  primary_key=primary_key, nullable=False,
+                                  index=not primary_key))  # fmt: skip
+
+
+class Goal(SQLModel, table=True):
+    """A career goal in the user's words, with the kind the bot inferred or they chose."""
+
+    __tablename__ = "goals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _user_id()
+    text: str = Field(max_length=300)
+    kind: str = Field(max_length=16)  # skills, education, network, leadership, ...
+    deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    done: bool = Field(default=False)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class CheckIn(SQLModel, table=True):
+    """How a goal went in one week (ISO week in the user's timezone); the latest answer wins."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("goal_id", "week", name="uq_check_ins_goal_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(sa_column=Column(ForeignKey("goals.id", ondelete="CASCADE"),
+                                          nullable=False))  # fmt: skip
+    user_id: int = _user_id()
+    week: str = Field(max_length=8)  # "2026-W47"
+    status: str = Field(max_length=12)  # progress, not_yet, done
+    created_at: datetime = _time()
+
+
+class NudgeSchedule(SQLModel, table=True):
+    """When a user wants their weekly nudge; ``next_due_at`` (UTC) is what the dispatcher reads."""
+
+    __tablename__ = "nudge_schedules"
+
+    user_id: int = _user_id(primary_key=True)
+    weekday: int = Field(sa_column=Column(Integer, nullable=False))  # 0 = Monday
+    local_time: str = Field(max_length=5)  # "17:00" in ``timezone``
+    timezone: str = Field(max_length=64)
+    active: bool = Field(default=True)
+    next_due_at: datetime = _time(index=True)
+    last_tip_id: str | None = Field(default=None, max_length=64)
+    last_goal_id: int | None = Field(default=None)
+    updated_at: datetime = _time()
+
+
+class NudgeDelivery(SQLModel, table=True):
+    """One nudge for one user and week, written before it is sent: the unique key is what
+    makes a second dispatcher, a crash or a repeated run send no duplicate."""
+
+    __tablename__ = "nudge_deliveries"
+    __table_args__ = (UniqueConstraint("user_id", "week", name="uq_nudge_deliveries_user_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _user_id()
+    week: str = Field(max_length=8)
+    due_at: datetime = _time()
+    status: str = Field(max_length=12)  # claimed, sent, failed, blocked
+    goal_id: int | None = Field(default=None)
+    tip_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _time()

@@ -73,14 +73,13 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-async def start_bot(
+def bot_env(
     fake: FakeBotApi, tmp_path: Path, model_dir: Path, kb_model_dir: Path
-) -> AsyncIterator[StartBot]:
-    """Start ``careerbot run`` processes sharing one SQLite database; all stopped at the end."""
-    processes: list[BotProcess] = []
-    base_env = {key: value for key, value in os.environ.items()
-                if not key.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))}  # fmt: skip
-    base_env.update(
+) -> dict[str, str]:
+    """The environment of a ``careerbot`` process talking to the fake, with its own SQLite."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TELEGRAM_", "WEBHOOK_", "DATABASE_"))}  # fmt: skip
+    env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=fake.base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}",
@@ -89,9 +88,18 @@ async def start_bot(
         LOG_LEVEL="DEBUG",
         PYTHONPATH=str(ROOT),
     )
+    return env
+
+
+@pytest.fixture
+async def start_bot(
+    fake: FakeBotApi, tmp_path: Path, bot_env: dict[str, str]
+) -> AsyncIterator[StartBot]:
+    """Start ``careerbot run`` processes sharing one SQLite database; all stopped at the end."""
+    processes: list[BotProcess] = []
 
     async def start(**settings: str) -> BotProcess:
-        bot = BotProcess({**base_env, **settings}, tmp_path / f"bot-{len(processes)}.log")
+        bot = BotProcess({**bot_env, **settings}, tmp_path / f"bot-{len(processes)}.log")
         processes.append(bot)
         await bot.start(fake, ready_calls=len(processes))
         return bot

@@ -26,7 +26,8 @@ async def test_start_welcomes_by_name_and_offers_first_steps(ann: Chat) -> None:
     assert reply.kind == "welcome"
     assert "Hi, Ann!" in reply.text
     assert [b.data for b in reply.button_list()] == [
-        "kb:what-is-promotion", "kb:advancement-vs-promotion", "menu:judge"]  # fmt: skip
+        "kb:what-is-promotion", "kb:advancement-vs-promotion", "menu:judge", "menu:goal",
+        "nd:offer"]  # fmt: skip
 
 
 async def test_user_names_are_escaped(bob: Chat) -> None:
@@ -60,7 +61,7 @@ async def test_a_vague_question_is_judged_through_follow_up_buttons(ann: Chat) -
     [verdict] = await ann.press("Yes, same employer")
     assert verdict.kind == "verdict"
     assert "promotion" in verdict.text.lower()
-    assert all(b.data.startswith("kb:") for b in verdict.button_list())
+    assert all(b.data.startswith(("kb:", "gs:")) for b in verdict.button_list())
 
 
 async def test_follow_up_questions_take_typed_answers(ann: Chat) -> None:

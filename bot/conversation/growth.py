@@ -1,0 +1,545 @@
+"""The growth skills: goals from free text, weekly check-ins, progress, nudge settings and the
+data export. The conversation core routes to them; they share its ``Turn``.
+
+Button data: ``g:<action>:<goal>`` (done, prog, edit, del, kind, undo), ``gk:<goal>:<kind>``,
+``gdel:yes|no``, ``ci:<goal>:<status>:<week>`` (from a nudge), ``gs:<kind>`` (a goal offered
+after a verdict), ``nd:offer|pause|resume``, ``nd:day:<0-6>``, ``nd:time:<HH:MM>``. A goal id
+is always looked up among the pressing user's own goals.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from bot import nudges
+from bot.conversation.messages import Button, Reply
+from bot.conversation.replies import Replies
+from bot.conversation.turn import Turn, escape
+from bot.goals import GOAL_KINDS, draft_goal
+from bot.storage import crud
+from bot.storage.models import CheckIn, Goal, NudgeSchedule
+from knowledge.models import KnowledgeBase
+from nlu.pipeline import NluResult
+
+AWAITING_GOAL, EDIT_GOAL, CONFIRM_DELETE_GOAL = "awaiting_goal", "edit_goal", "confirm_delete_goal"
+CHECK_IN_STATUSES = {"progress", "not_yet", "done"}
+_WEEK = re.compile(r"\d{4}-W\d{2}")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_DONE_WORDS = (
+    "done",
+    "finished",
+    "finish",
+    "completed",
+    "complete",
+    "achieved",
+    "nailed",
+    "did it",
+)
+_PAUSE_WORDS = (
+    "pause",
+    "stop",
+    "no more",
+    "turn off",
+    "unsubscribe",
+    "disable",
+    "don't send",
+    "dont send",
+    "mute",
+)
+_RESUME_WORDS = ("resume", "restart", "turn on", "start again", "unpause", "enable", "back on")
+_WHEN_WORDS = ("when", "next")
+DEFAULT_WEEKDAY, DEFAULT_TIME = 4, "17:00"  # Friday afternoon: a natural moment to look back
+TIME_CHOICES = ("08:00", "12:00", "17:00", "19:00")
+PROMOTION_TIPS = 3
+
+
+class GrowthSkills:
+    def __init__(self, *, replies: Replies, kb: KnowledgeBase, default_timezone: str) -> None:
+        self.replies = replies
+        self.kb = kb
+        self.default_timezone = default_timezone
+
+    def timezone(self, turn: Turn) -> str:
+        return turn.user.timezone or self.default_timezone
+
+    def this_week(self, turn: Turn) -> str:
+        return nudges.week_of(turn.now, self.timezone(turn))
+
+    # --- goals ------------------------------------------------------------------------------
+
+    def ask_for_goal(self, turn: Turn) -> None:
+        turn.say("goal_prompt", self.replies.goal_prompt)
+        turn.open(AWAITING_GOAL, {})
+
+    async def set_goal(self, turn: Turn, result: NluResult) -> None:
+        draft = draft_goal(result.text, result.entities)
+        goal = await crud.add_goal(
+            turn.session,
+            user_id=turn.user_id,
+            text=draft.text,
+            kind=draft.kind,
+            deadline=draft.deadline,
+            now=turn.now,
+        )
+        turn.close()
+        self._say_goal_saved(turn, goal)
+
+    def _say_goal_saved(self, turn: Turn, goal: Goal) -> None:
+        replies = self.replies
+        text = replies.goal_saved.format(
+            text=escape(goal.text),
+            kind=replies.goal_kinds[goal.kind],
+            deadline=self._deadline(goal),
+        )
+        turn.say(
+            "goal_saved",
+            text,
+            [
+                [
+                    Button("✏️ Change kind", f"g:kind:{goal.id}"),
+                    Button("✏️ Edit text", f"g:edit:{goal.id}"),
+                    Button("↩️ Undo", f"g:undo:{goal.id}"),
+                ]
+            ],
+        )
+        if goal.kind == "promotion":
+            tips = [tip for tip in self.kb.tips if tip.kind == "promotion"][:PROMOTION_TIPS]
+            lines = [replies.promotion_tips_header] + [f"• {escape(tip.text)}" for tip in tips]
+            turn.say("promotion_tips", "\n".join(lines))
+
+    def _deadline(self, goal: Goal) -> str:
+        if goal.deadline is None:
+            return ""
+        return self.replies.goal_deadline.format(date=f"{goal.deadline:%d %B %Y}")
+
+    async def list_goals(self, turn: Turn) -> None:
+        replies = self.replies
+        goals = await crud.list_goals(turn.session, user_id=turn.user_id)
+        done = await crud.list_goals(turn.session, user_id=turn.user_id, done=True)
+        if not goals:
+            text = replies.goals_empty + (
+                replies.goals_done_count.format(count=len(done)) if done else ""
+            )
+            turn.say("goals", text, [[Button("Set a goal", "menu:goal")]])
+            return
+        check_ins = await crud.list_check_ins(turn.session, user_id=turn.user_id)
+        lines = [replies.goals_header]
+        buttons = []
+        for number, goal in enumerate(goals, start=1):
+            weeks = sum(1 for c in check_ins if c.goal_id == goal.id and c.status != "not_yet")
+            progress = (
+                replies.goal_progress.format(weeks=weeks) if weeks else replies.goal_progress_none
+            )
+            lines.append(
+                replies.goal_line.format(
+                    number=number,
+                    text=escape(goal.text),
+                    deadline=self._deadline(goal),
+                    kind=replies.goal_kinds[goal.kind].lower(),
+                    progress=progress,
+                )
+            )
+            buttons.append(
+                [
+                    Button(f"📈 {number}", f"g:prog:{goal.id}"),
+                    Button(f"✅ {number}", f"g:done:{goal.id}"),
+                    Button(f"✏️ {number}", f"g:edit:{goal.id}"),
+                    Button(f"🗑 {number}", f"g:del:{goal.id}"),
+                ]
+            )
+        if done:
+            lines.append(replies.goals_done_count.format(count=len(done)))
+        turn.say("goals", "\n".join(lines), buttons)
+
+    async def _find_goal(self, turn: Turn, result: NluResult, action: str) -> Goal | None:
+        """The goal a message means ("goal 2", "the SQL goal", the only open one), or None
+        after asking which one with buttons."""
+        goals = await crud.list_goals(turn.session, user_id=turn.user_id)
+        if not goals:
+            turn.say("goals", self.replies.goals_empty, [[Button("Set a goal", "menu:goal")]])
+            return None
+        reference = result.entity("GOAL_REF")
+        candidates = goals
+        if reference is not None:
+            index = reference.value.get("index")
+            name = str(reference.value.get("name") or "").casefold()
+            if index is not None:
+                candidates = goals[index - 1 : index] if 1 <= index <= len(goals) else []
+            elif name:
+                # A named goal may be a done one ("drop the SQL goal" after finishing it).
+                done = await crud.list_goals(turn.session, user_id=turn.user_id, done=True)
+                candidates = [g for g in goals + done if name in g.text.casefold()]
+        if len(candidates) == 1:
+            return candidates[0]
+        buttons = [
+            [Button(f"{n}. {g.text[:40]}", f"g:{action}:{g.id}")]
+            for n, g in enumerate(candidates or goals, start=1)
+        ]
+        turn.say("goal_which", self.replies.goal_which, buttons)
+        return None
+
+    async def update_goal(self, turn: Turn, result: NluResult) -> None:
+        words = result.text.casefold()
+        action = "done" if any(word in words for word in _DONE_WORDS) else "prog"
+        goal = await self._find_goal(turn, result, action)
+        if goal is not None:
+            await self._check_in(
+                turn, goal, "done" if action == "done" else "progress", self.this_week(turn)
+            )
+
+    async def delete_goal(self, turn: Turn, result: NluResult) -> None:
+        goal = await self._find_goal(turn, result, "del")
+        if goal is not None:
+            self._confirm_delete(turn, goal)
+
+    def _confirm_delete(self, turn: Turn, goal: Goal) -> None:
+        turn.say(
+            "goal_delete_confirm",
+            self.replies.goal_delete_confirm.format(text=escape(goal.text)),
+            [[Button("🗑 Delete", "gdel:yes"), Button("Keep it", "gdel:no")]],
+        )
+        turn.open(CONFIRM_DELETE_GOAL, {"goal_id": goal.id})
+
+    async def _check_in(self, turn: Turn, goal: Goal, status: str, week: str) -> None:
+        await crud.record_check_in(turn.session, goal=goal, week=week, status=status, now=turn.now)
+        template = {
+            "done": ("goal_marked_done", self.replies.goal_marked_done),
+            "progress": ("goal_progress_logged", self.replies.goal_progress_logged),
+            "not_yet": ("goal_not_yet_logged", self.replies.goal_not_yet_logged),
+        }[status]
+        turn.say(template[0], template[1].format(text=escape(goal.text)))
+
+    async def typed_goal_text(self, turn: Turn, text: str, result: NluResult) -> bool:
+        """A message that answers "what's your goal?" or "the new wording?"; False if none
+        is pending."""
+        editing = turn.pending(EDIT_GOAL)
+        if editing is not None:
+            goal = await crud.get_goal(
+                turn.session, user_id=turn.user_id, goal_id=int(editing["goal_id"])
+            )
+            turn.close()
+            if goal is None:
+                return False
+            goal.text, goal.updated_at = text.strip()[:300], turn.now
+            turn.say("goal_edited", self.replies.goal_edited.format(text=escape(goal.text)))
+            return True
+        if turn.pending(AWAITING_GOAL) is not None:
+            await self.set_goal(turn, result)
+            return True
+        return False
+
+    # --- progress ---------------------------------------------------------------------------
+
+    async def progress(self, turn: Turn) -> None:
+        goals = await crud.list_goals(turn.session, user_id=turn.user_id)
+        goals += await crud.list_goals(turn.session, user_id=turn.user_id, done=True)
+        if not goals:
+            turn.say("progress", self.replies.progress_empty)
+            return
+        check_ins = await crud.list_check_ins(turn.session, user_id=turn.user_id)
+        this_week = self.this_week(turn)
+        weeks = last_weeks(this_week, 8)
+        lines = [self.replies.progress_header]
+        for goal in goals:
+            mine = {c.week: c.status for c in check_ins if c.goal_id == goal.id}
+            lines.append(
+                self.replies.progress_line.format(
+                    text=escape(goal.text),
+                    weeks=sum(1 for s in mine.values() if s != "not_yet"),
+                    streak=streak(mine, this_week),
+                    status="done" if goal.done else "open",
+                )
+            )
+        image = progress_chart(goals, check_ins, weeks)
+        turn.replies.append(Reply("\n".join(lines), image=image, kind="progress"))
+
+    # --- nudges -----------------------------------------------------------------------------
+
+    async def nudge_settings(self, turn: Turn, result: NluResult) -> None:
+        words = result.text.casefold()
+        schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
+        zone = result.entity("TIMEZONE")
+        when = result.entity("SCHEDULE")
+        if zone is not None and zone.value.get("timezone"):
+            turn.user.timezone = zone.value["timezone"]
+            if schedule is not None:
+                schedule.timezone = turn.user.timezone
+                nudges.reschedule(schedule, now=turn.now)
+            if when is None:
+                turn.say(
+                    "nudge_timezone_set",
+                    self.replies.nudge_timezone_set.format(timezone=turn.user.timezone),
+                )
+        if when is not None:
+            weekday_name = str(when.value.get("weekday") or "").casefold()
+            names = [day.casefold() for day in nudges.WEEKDAYS]
+            weekday = names.index(weekday_name) if weekday_name in names else None
+            local_time = when.value.get("time")
+            await self._save_schedule(turn, schedule, weekday=weekday, local_time=local_time)
+            return
+        if schedule is not None and any(word in words for word in _PAUSE_WORDS):
+            self._pause(turn, schedule)
+        elif schedule is not None and any(word in words for word in _RESUME_WORDS):
+            self._resume(turn, schedule)
+        elif zone is None:
+            self.nudge_status(turn, schedule)
+
+    def nudge_status(self, turn: Turn, schedule: NudgeSchedule | None) -> None:
+        replies = self.replies
+        if schedule is None:
+            turn.say(
+                "nudge_none", replies.nudge_none + " " + replies.nudge_offer, self._day_buttons()
+            )
+        elif schedule.active:
+            turn.say(
+                "nudge_status",
+                replies.nudge_status_active.format(
+                    schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
+                ),
+                [[Button("⏸ Pause", "nd:pause"), Button("Change day", "nd:offer")]],
+            )
+        else:
+            turn.say(
+                "nudge_status",
+                replies.nudge_status_paused.format(schedule=nudges.describe_schedule(schedule)),
+                [[Button("▶️ Resume", "nd:resume")]],
+            )
+
+    def _day_buttons(self) -> list[list[Button]]:
+        days = [Button(day[:3], f"nd:day:{number}") for number, day in enumerate(nudges.WEEKDAYS)]
+        return [days[:4], days[4:]]
+
+    async def _save_schedule(
+        self,
+        turn: Turn,
+        schedule: NudgeSchedule | None,
+        *,
+        weekday: int | None,
+        local_time: str | None,
+    ) -> NudgeSchedule:
+        timezone = self.timezone(turn)
+        if schedule is None:
+            schedule = nudges.new_schedule(
+                turn.user_id,
+                weekday=DEFAULT_WEEKDAY if weekday is None else weekday,
+                local_time=local_time or DEFAULT_TIME,
+                timezone=timezone,
+                now=turn.now,
+            )
+            turn.session.add(schedule)
+        else:
+            schedule.weekday = schedule.weekday if weekday is None else weekday
+            schedule.local_time = local_time or schedule.local_time
+            schedule.timezone, schedule.active = timezone, True
+            nudges.reschedule(schedule, now=turn.now)
+        text = self.replies.nudge_saved.format(
+            schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
+        )
+        if turn.user.telegram_id is None:
+            text += "\n" + self.replies.nudge_console_note
+        turn.say(
+            "nudge_saved", text, [[Button("⏸ Pause", "nd:pause"), Button("Change day", "nd:offer")]]
+        )
+        return schedule
+
+    def _pause(self, turn: Turn, schedule: NudgeSchedule) -> None:
+        schedule.active, schedule.updated_at = False, turn.now
+        turn.say("nudge_paused", self.replies.nudge_paused, [[Button("▶️ Resume", "nd:resume")]])
+
+    def _resume(self, turn: Turn, schedule: NudgeSchedule) -> None:
+        schedule.active = True
+        nudges.reschedule(schedule, now=turn.now)
+        turn.say(
+            "nudge_resumed",
+            self.replies.nudge_resumed.format(
+                schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
+            ),
+        )
+
+    # --- export -----------------------------------------------------------------------------
+
+    async def export(self, turn: Turn) -> None:
+        data = await crud.export_user(turn.session, user_id=turn.user_id)
+        content = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        turn.replies.append(
+            Reply(
+                self.replies.export_caption,
+                kind="export",
+                document=("careerbot-my-data.json", content),
+            )
+        )
+
+    # --- buttons ----------------------------------------------------------------------------
+
+    def verdict_buttons(self, verdict: str) -> list[list[Button]]:
+        """After a verdict: offer the next step as a goal."""
+        if verdict == "promotion":
+            return [[Button(self.replies.verdict_goal_leadership, "gs:leadership")]]
+        if verdict in {"advancement", "unclear"}:
+            return [[Button(self.replies.verdict_goal_promotion, "gs:promotion")]]
+        return []
+
+    async def on_button(self, turn: Turn, kind: str, rest: str) -> bool:
+        """Handle a growth button; False for data that is stale, forged or not ours."""
+        if kind == "g":
+            action, _, goal_id = rest.partition(":")
+            return await self._goal_button(turn, action, goal_id)
+        if kind == "gk":
+            goal_id, _, goal_kind = rest.partition(":")
+            goal = await self._own_goal(turn, goal_id)
+            if goal is None or goal_kind not in GOAL_KINDS:
+                return False
+            goal.kind, goal.updated_at = goal_kind, turn.now
+            turn.say(
+                "goal_kind_set",
+                self.replies.goal_kind_set.format(
+                    text=escape(goal.text), kind=self.replies.goal_kinds[goal_kind].lower()
+                ),
+            )
+            return True
+        if kind == "gdel" and rest in {"yes", "no"}:
+            pending = turn.pending(CONFIRM_DELETE_GOAL)
+            if pending is None:
+                return False
+            goal = await self._own_goal(turn, str(pending["goal_id"]))
+            turn.close()
+            if goal is None:
+                return False
+            if rest == "yes":
+                await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
+                turn.say("goal_deleted", self.replies.goal_deleted.format(text=escape(goal.text)))
+            else:
+                turn.say("goal_kept", self.replies.goal_kept)
+            return True
+        if kind == "ci":
+            goal_id, _, status_week = rest.partition(":")
+            status, _, week = status_week.partition(":")
+            goal = await self._own_goal(turn, goal_id)
+            if goal is None or status not in CHECK_IN_STATUSES or not _WEEK.fullmatch(week):
+                return False
+            await self._check_in(turn, goal, status, week)
+            return True
+        if kind == "gs" and rest in {"promotion", "leadership"}:
+            text = "Get ready for a promotion" if rest == "promotion" else "Grow into my new role"
+            goal = await crud.add_goal(
+                turn.session,
+                user_id=turn.user_id,
+                text=text,
+                kind=rest,
+                deadline=None,
+                now=turn.now,
+            )
+            self._say_goal_saved(turn, goal)
+            return True
+        if kind == "nd":
+            return await self._nudge_button(turn, rest)
+        return False
+
+    async def _own_goal(self, turn: Turn, goal_id: str) -> Goal | None:
+        if not goal_id.isdigit():
+            return None
+        return await crud.get_goal(turn.session, user_id=turn.user_id, goal_id=int(goal_id))
+
+    async def _goal_button(self, turn: Turn, action: str, goal_id: str) -> bool:
+        goal = await self._own_goal(turn, goal_id)
+        if goal is None:
+            return False
+        if action == "done":
+            await self._check_in(turn, goal, "done", self.this_week(turn))
+        elif action == "prog":
+            await self._check_in(turn, goal, "progress", self.this_week(turn))
+        elif action == "edit":
+            turn.say(
+                "goal_edit_prompt", self.replies.goal_edit_prompt.format(text=escape(goal.text))
+            )
+            turn.open(EDIT_GOAL, {"goal_id": goal.id})
+        elif action == "del":
+            self._confirm_delete(turn, goal)
+        elif action == "undo":
+            await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
+            turn.say("goal_undone", self.replies.goal_undone)
+        elif action == "kind":
+            kinds = [Button(self.replies.goal_kinds[k], f"gk:{goal.id}:{k}") for k in GOAL_KINDS]
+            turn.say("goal_kind_prompt", self.replies.goal_kind_prompt, [kinds[:4], kinds[4:]])
+        else:
+            return False
+        return True
+
+    async def _nudge_button(self, turn: Turn, rest: str) -> bool:
+        schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
+        action, _, value = rest.partition(":")
+        if action == "offer":
+            turn.say("nudge_offer", self.replies.nudge_offer, self._day_buttons())
+        elif action == "day" and value.isdigit() and int(value) < 7:
+            await self._save_schedule(turn, schedule, weekday=int(value), local_time=None)
+            times = [Button(t, f"nd:time:{t}") for t in TIME_CHOICES]
+            turn.say(
+                "nudge_pick_time",
+                self.replies.nudge_pick_time.format(timezone=self.timezone(turn)),
+                [times],
+            )
+        elif action == "time" and _TIME.fullmatch(value):
+            await self._save_schedule(turn, schedule, weekday=None, local_time=value)
+        elif action == "pause" and schedule is not None:
+            self._pause(turn, schedule)
+        elif action == "resume" and schedule is not None:
+            self._resume(turn, schedule)
+        else:
+            return False
+        return True
+
+
+def last_weeks(this_week: str, count: int) -> list[str]:
+    monday = nudges.monday_of(this_week)
+    weeks = []
+    for back in range(count - 1, -1, -1):
+        year, week, _ = date.fromordinal(monday.toordinal() - 7 * back).isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+    return weeks
+
+
+def streak(statuses: dict[str, str], this_week: str) -> int:
+    """Weeks in a row with progress, ending this week (or last week, if this one is open)."""
+    count = 0
+    weeks = last_weeks(this_week, 104)[::-1]
+    if statuses.get(weeks[0]) not in {"progress", "done"}:
+        weeks = weeks[1:]
+    for week in weeks:
+        if statuses.get(week) not in {"progress", "done"}:
+            break
+        count += 1
+    return count
+
+
+def progress_chart(goals: list[Goal], check_ins: list[CheckIn], weeks: list[str]) -> bytes:
+    """A PNG: one row per goal, one column per week, coloured by that week's check-in."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from matplotlib.colors import ListedColormap
+
+    codes = {None: 0, "not_yet": 1, "progress": 2, "done": 3}
+    status: dict[tuple[int | None, str], str] = {(c.goal_id, c.week): c.status for c in check_ins}
+    grid = [[codes[status.get((goal.id, week))] for week in weeks] for goal in goals]
+    colours = ListedColormap(["#e8e8e8", "#f4b860", "#5bbf73", "#3d7dd8"])
+    figure, axes = pyplot.subplots(figsize=(8, 1.2 + 0.45 * len(goals)), dpi=100)
+    try:
+        axes.imshow(grid, cmap=colours, vmin=0, vmax=3, aspect="auto")
+        axes.set_xticks(range(len(weeks)), [w.split("-")[1] for w in weeks])
+        axes.set_yticks(range(len(goals)), [_short(goal.text) for goal in goals])
+        axes.set_title("Weekly check-ins: green progress, orange not yet, blue done")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        pyplot.close(figure)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else text[:29] + "…"

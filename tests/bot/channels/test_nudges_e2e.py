@@ -1,0 +1,62 @@
+"""End to end: a user sets a goal and a nudge in Telegram, then `careerbot nudges run-once`
+delivers it through the fake Bot API, exactly once, and a user who blocked the bot is marked."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from tests.bot.channels.conftest import ROOT, StartBot
+from tests.bot.channels.test_telegram import ANN, BOB, buttons, reply_to
+from tests.fakes.bot_api import FakeBotApi
+
+# Friday 27 November 2026, 17:00 in Berlin.
+DUE = "2026-11-27T16:00:00+00:00"
+A_WEEK_LATER = "2026-12-04T16:00:00+00:00"
+
+
+async def run_once(env: dict[str, str], now: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "nudges", "run-once", "--now", now, env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, output.decode()
+
+
+async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
+    fake: FakeBotApi, start_bot: StartBot, bot_env: dict[str, str]
+) -> None:
+    bot = await start_bot()
+    for user in (ANN, BOB):
+        fake.user_sends(user, "I want to become a team lead by June 2027")
+        fake.user_sends(user, "I'm in Berlin")
+        fake.user_sends(user, "nudge me on Fridays at 5pm")
+        await fake.wait_for_messages(user, 4, timeout=30)
+    await bot.stop()
+    fake.user_blocks(BOB)  # while no bot is polling: only the 403 on sending will tell
+
+    code, output = await run_once(bot_env, DUE)
+    assert code == 0, output
+    assert "sent 1, skipped 0, failed 1 (of which 1 blocked the bot)" in output
+    code, output = await run_once(bot_env, DUE)  # run twice: nothing is sent again
+    assert "sent 0, skipped 0, failed 0" in output
+
+    await start_bot()
+    nudge = fake.sent(ANN)[-1]
+    assert "weekly growth nudge" in nudge["text"]
+    assert "Become a team lead" in nudge["text"]
+    assert sum("weekly growth nudge" in m.get("text", "") for m in fake.sent(ANN)) == 1
+    count = fake.sent_count(ANN)
+    fake.user_presses(ANN, nudge["message_id"], buttons(nudge)["📈 Made progress"])
+    logged = await reply_to(fake, ANN, count + 1)
+    assert "progress on" in logged["text"]
+
+    code, output = await run_once(bot_env, A_WEEK_LATER)  # Bob blocked the bot: not retried
+    assert "sent 1, skipped 0, failed 0" in output
+
+
+async def test_run_once_refuses_a_time_without_a_zone(bot_env: dict[str, str]) -> None:
+    code, output = await run_once(bot_env, "2026-11-27T16:00:00")
+    assert code == 2
+    assert "needs a timezone" in output
