@@ -281,6 +281,15 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
     load_nlu(settings)  # build first, so no build is timed
     load_retriever(settings)
+    if args.nudges:
+        from bot.bench_nudges import render_nudge_bench, run_nudge_bench
+
+        nudge_report = run_nudge_bench(settings, users=args.users, postgres_url=args.postgres,
+                                       nudges_count=args.nudge_count,
+                                       rate=args.nudge_rate or settings.nudge_rate)  # fmt: skip
+        print(json.dumps(nudge_report, indent=2) if args.json
+              else render_nudge_bench(nudge_report))  # fmt: skip
+        return 0
     if args.e2e:
         from bot.bench_e2e import render_e2e, run_e2e_bench
 
@@ -513,6 +522,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--e2e", action="store_true",
                        help="end to end instead: a real `careerbot run` against the fake Bot "
                             "API (needs a source checkout with the dev extra)")  # fmt: skip
+    bench.add_argument("--nudges", action="store_true",
+                       help="nudges instead: the due query with --users scheduled users and "
+                            "the dispatcher's rate for --nudge-count nudges")  # fmt: skip
+    bench.add_argument("--users", type=int, default=1_000_000)
+    bench.add_argument("--postgres", metavar="URL",
+                       help="also time the due query on this PostgreSQL server (a scratch "
+                            "database is created and dropped)")  # fmt: skip
+    bench.add_argument("--nudge-count", type=int, default=10_000)
+    bench.add_argument("--nudge-rate", type=float, help="default: NUDGE_RATE")
     bench.set_defaults(handler=cmd_bench)
     return parser
 

@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from knowledge.base import DATA_DIR
 from knowledge.models import TipKind
+from nlu.yamlfile import read_yaml
 
 GOAL_KINDS = (*[kind.value for kind in TipKind], "other")
 _SPACE = re.compile(r"\s+")
@@ -33,7 +33,7 @@ class GoalRules(BaseModel):
 
 @cache
 def goal_rules(path: Path = DATA_DIR / "goals.yml") -> GoalRules:
-    return GoalRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return GoalRules.model_validate(read_yaml(path))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -156,17 +156,20 @@ class Dispatcher:
             if len(due) < self.batch:
                 return report
 
-    async def _due(self, now: datetime) -> list[int]:
-        query = (
+    def _due_query(self, now: datetime) -> Select[int]:
+        """The users whose nudge is due: the index on ``next_due_at`` finds them."""
+        return (
             select(col(NudgeSchedule.user_id))
             .join(User, col(User.id) == col(NudgeSchedule.user_id))
             .where(col(NudgeSchedule.active), col(NudgeSchedule.next_due_at) <= now,
                    col(User.telegram_id).is_not(None), col(User.blocked).is_(False))
-            .order_by(col(NudgeSchedule.next_due_at))
+            .order_by(col(NudgeSchedule.next_due_at), col(NudgeSchedule.user_id))
             .limit(self.batch)
         )  # fmt: skip
+
+    async def _due(self, now: datetime) -> list[int]:
         async with self.database.session() as session:
-            return list((await session.scalars(query)).all())
+            return list((await session.scalars(self._due_query(now))).all())
 
     async def _deliver(self, user_id: int, now: datetime, report: RunReport) -> None:
         claimed = await self._claim(user_id, now)

@@ -19,10 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.base import DATA_DIR
 from knowledge.text import nearest_word
+from nlu.yamlfile import read_yaml
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
 _WORD = re.compile(r"[a-z]+")
@@ -231,7 +230,7 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def default_rules(path: Path = DATA_DIR / "advisor.yml") -> Rules:
-    return Rules(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Rules(read_yaml(path))
 
 
 def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:

@@ -7,15 +7,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.models import Entry, KnowledgeBase, Tip, TipKind
+from nlu.yamlfile import read_yaml
 
 DATA_DIR = Path(str(files("knowledge") / "data"))
 
 
 def _read(directory: Path, name: str) -> Any:
-    return yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+    return read_yaml(directory / name)
 
 
 def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:

@@ -14,12 +14,12 @@ from typing import Any
 import bm25s
 import numpy
 import Stemmer
-import yaml
 from spacy.language import Language
 
 from knowledge.base import DATA_DIR
 from knowledge.models import Entry, KnowledgeBase
 from knowledge.text import nearest_word, plain_text
+from nlu.yamlfile import read_yaml
 
 # A word seen this often in the base is a real word, not a typo.
 _COMMON = 3
@@ -43,7 +43,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "retrieval.yml") -> Settings:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
         return cls(
             synonyms=data["synonyms"], stop_words=frozenset(data["stop_words"]), k1=data["k1"],
             b=data["b"], answer_weight=data["answer_weight"],

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy
 import srsly
-import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -40,6 +39,7 @@ from nlu.normalize import (
     schedule_value,
     timezone_value,
 )
+from nlu.yamlfile import read_yaml
 
 DATA_DIR = Path(str(files("nlu") / "data"))
 LABELS = ("DATE", "SCHEDULE", "TIMEZONE", "GOAL_REF", "JOB_TITLE", "PAY_CHANGE", "ORG_CHANGE")
@@ -55,7 +55,7 @@ if not Doc.has_extension("rule_intent"):
 
 
 def _read_yaml(name: str) -> Any:
-    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    return read_yaml(DATA_DIR / name)
 
 
 def expand_patterns(spec: Mapping[str, Any]) -> dict[str, list[list[dict[str, Any]]]]:

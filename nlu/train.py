@@ -15,7 +15,6 @@ from pathlib import Path
 
 import spacy
 import srsly
-from spacy.cli.train import train as spacy_train
 from spacy.tokens import DocBin
 
 import nlu.architectures
@@ -84,6 +83,9 @@ def train_classifier(
     name: str,
 ) -> Path:
     """Train a text classifier pipeline with ``spacy train`` and write it to ``output_dir``."""
+    # spacy.cli takes ~0.4 s to import; loading a built model never needs it.
+    from spacy.cli.train import train as spacy_train
+
     with tempfile.TemporaryDirectory(prefix="careerbot-train-") as scratch:
         work = Path(scratch)
         _docbin(examples, labels, work / "train.spacy")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from knowledge.base import DATA_DIR
 from knowledge.models import html_problems
 from nlu.intents import Intent
+from nlu.yamlfile import read_yaml
 
 REPLIES_FILE = DATA_DIR / "replies.yml"
 
@@ -106,7 +106,7 @@ class Replies(BaseModel):
 
 @cache
 def load_replies(path: Path = REPLIES_FILE) -> Replies:
-    replies = Replies.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    replies = Replies.model_validate(read_yaml(path))
     problems = replies.check_html()
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))

@@ -10,7 +10,8 @@ from tests.bot.channels.conftest import ROOT, StartBot
 from tests.bot.channels.test_telegram import ANN, BOB, buttons, reply_to
 from tests.fakes.bot_api import FakeBotApi
 
-# Friday 27 November 2026, 17:00 in Berlin.
+# Friday 27 November 2026, 17:00 in Berlin (UTC+1 in winter).
+JUST_BEFORE = "2026-11-27T15:59:59+00:00"
 DUE = "2026-11-27T16:00:00+00:00"
 A_WEEK_LATER = "2026-12-04T16:00:00+00:00"
 
@@ -36,6 +37,9 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
     await bot.stop()
     fake.user_blocks(BOB)  # while no bot is polling: only the 403 on sending will tell
 
+    code, output = await run_once(bot_env, JUST_BEFORE)
+    assert "sent 0, skipped 0, failed 0" in output  # 16:59:59 in Berlin: not yet
+    fake.fail("sendMessage", status=429, retry_after=1)  # Telegram says "slow down" once
     code, output = await run_once(bot_env, DUE)
     assert code == 0, output
     assert "sent 1, skipped 0, failed 1 (of which 1 blocked the bot)" in output
@@ -47,6 +51,7 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
     assert "weekly growth nudge" in nudge["text"]
     assert "Become a team lead" in nudge["text"]
     assert sum("weekly growth nudge" in m.get("text", "") for m in fake.sent(ANN)) == 1
+    assert [c.status for c in fake.calls_of("sendMessage")][-3:] == [429, 200, 403]
     count = fake.sent_count(ANN)
     fake.user_presses(ANN, nudge["message_id"], buttons(nudge)["📈 Made progress"])
     logged = await reply_to(fake, ANN, count + 1)
@@ -54,6 +59,13 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
 
     code, output = await run_once(bot_env, A_WEEK_LATER)  # Bob blocked the bot: not retried
     assert "sent 1, skipped 0, failed 0" in output
+
+    count = fake.sent_count(ANN)
+    fake.user_sends(ANN, "/goals")
+    listing = await reply_to(fake, ANN, count + 1)
+    assert "1. Become a team lead" in listing["text"]
+    fake.user_presses(ANN, listing["message_id"], buttons(listing)["✅ 1"])
+    assert "marked done" in (await reply_to(fake, ANN, count + 2))["text"]
 
 
 async def test_run_once_refuses_a_time_without_a_zone(bot_env: dict[str, str]) -> None:
