@@ -77,5 +77,6 @@ def build_services(settings: Settings) -> Services:
         replies=load_replies(),
         state_ttl=timedelta(minutes=settings.dialogue_timeout_minutes),
         default_timezone=settings.default_timezone,
+        admin_ids=frozenset(settings.admin_user_ids),
     )
     return Services(settings, database, conversation)

@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Nudges sent per second at most, per process (Telegram allows about 30).",
     )
+    flood_limit: int = Field(
+        default=10, ge=1, description="Messages one user may send in FLOOD_WINDOW_SECONDS."
+    )
+    flood_window_seconds: float = Field(
+        default=5.0, gt=0, description="Beyond FLOOD_LIMIT in this window: slow down, drop."
+    )
+    admin_user_ids: list[int] = Field(
+        default_factory=list,
+        description="Telegram user ids allowed to use /stats, as a JSON list: [123, 456].",
+    )
     dialogue_timeout_minutes: int = Field(
         default=360, ge=1, description="An unanswered follow-up question is dropped after this."
     )

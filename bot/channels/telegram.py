@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,8 @@ from bot import nudges
 from bot.app import Services
 from bot.channels.http import AiohttpRequest
 from bot.conversation import Incoming, Reply, Sender
+from bot.flood import FloodGuard
+from bot.flood import Verdict as FloodVerdict
 from bot.storage import crud
 
 log = logging.getLogger(__name__)
@@ -125,15 +128,28 @@ class TelegramChannel:
         self.conversation = services.conversation
         self._background: set[asyncio.Task[Any]] = set()
         self.typing_delay = services.settings.typing_indicator_delay_ms / 1000
+        self.flood = FloodGuard(limit=services.settings.flood_limit,
+                                window=services.settings.flood_window_seconds)  # fmt: skip
+
+    async def _flooding(self, bot: ExtBot[Any], user_id: int, chat_id: int) -> bool:
+        """True when this user is over the flood limit (they are told once to slow down)."""
+        verdict = self.flood.check(user_id)
+        if verdict is FloodVerdict.WARN:
+            log.info("a user is flooding the bot; asking them to slow down")
+            await self._send(bot, chat_id, [Reply(self.conversation.replies.slow_down)])
+        return verdict is not FloodVerdict.PASS
 
     async def on_message(self, update: Update, context: Context) -> None:
         """Answer a message."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        if await self._flooding(context.bot, user.id, message.chat_id):
+            return
         typing = self._typing(context.bot, message.chat_id)
         try:
-            replies = await self.conversation.handle(Incoming(_sender(user), text=message.text))
+            incoming = Incoming(_sender(user), text=message.text, delivery_id=update.update_id)
+            replies = await self.conversation.handle(incoming)
         finally:
             typing.cancel()
         await self._send(context.bot, message.chat_id, replies)
@@ -145,7 +161,9 @@ class TelegramChannel:
             return
         await query.answer()  # stops the spinner on the button at once
         chat_id = query.message.chat.id if query.message is not None else user.id
-        incoming = Incoming(_sender(user), button=query.data or "")
+        if await self._flooding(context.bot, user.id, chat_id):
+            return
+        incoming = Incoming(_sender(user), button=query.data or "", delivery_id=update.update_id)
         await self._send(context.bot, chat_id, await self.conversation.handle(incoming))
 
     async def on_membership(self, update: Update, context: Context) -> None:
@@ -231,6 +249,9 @@ async def nudge_loop(dispatcher: nudges.Dispatcher, *, interval: float = 60.0) -
         await asyncio.sleep(interval - loop.time() % interval)
         try:
             report = await dispatcher.run_once()
+            async with dispatcher.database.session() as session:
+                await crud.prune_updates(session, now=datetime.now(UTC))
+                await session.commit()
         except Exception:  # the database may be away for a moment: try again next minute
             log.exception("the nudge run failed")
             continue

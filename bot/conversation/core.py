@@ -52,6 +52,7 @@ class Conversation:
         replies: Replies,
         state_ttl: timedelta = timedelta(hours=6),
         default_timezone: str = "UTC",
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.nlu = nlu
         self.retriever = retriever
@@ -59,6 +60,7 @@ class Conversation:
         self.database = database
         self.replies = replies
         self.state_ttl = state_ttl
+        self.admin_ids = admin_ids
         self.growth = GrowthSkills(replies=replies, kb=retriever.kb,
                                    default_timezone=default_timezone)  # fmt: skip
 
@@ -67,6 +69,11 @@ class Conversation:
         now = now or datetime.now(UTC)
         sender = incoming.sender
         async with self.database.session() as session:
+            if incoming.delivery_id is not None and not await crud.claim_update(
+                session, update_id=incoming.delivery_id, now=now
+            ):
+                log.info("delivery %d was handled already; ignoring it", incoming.delivery_id)
+                return []
             user, state = await crud.touch_user_with_state(
                 session, now=now, telegram_id=sender.telegram_id,
                 console_name=sender.console_name, name=sender.name, language=sender.language,
@@ -133,6 +140,10 @@ class Conversation:
             self.growth.nudge_status(turn, schedule)
         elif name == "export":
             await self.growth.export(turn)
+        elif name == "stats" and turn.user.telegram_id in self.admin_ids:
+            figures = await crud.stats(turn.session, now=turn.now)
+            lines = [f"{key.replace('_', ' ')}: {value:,}" for key, value in figures.items()]
+            turn.say("stats", "<b>careerbot</b>\n" + "\n".join(lines))
         else:
             command = escape(f"/{name}")
             turn.say("unknown_command", replies.unknown_command.format(command=command))

@@ -27,6 +27,9 @@ class Incoming:
     sender: Sender
     text: str | None = None
     button: str | None = None
+    # The channel's id for this delivery (Telegram's update_id): a second delivery of the
+    # same id is ignored, so a webhook retry or a replica that died mid-request answers once.
+    delivery_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

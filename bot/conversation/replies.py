@@ -36,6 +36,7 @@ class Replies(BaseModel):
     cancelled: str
     nothing_to_cancel: str
     stale_button: str
+    slow_down: str
     answer_source: str
     read_more: str
     judge_answer_unmatched: str

@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.storage.models import CheckIn, DialogueState, Goal, NudgeDelivery, NudgeSchedule, User
+from bot.storage.models import (
+    CheckIn,
+    DialogueState,
+    Goal,
+    NudgeDelivery,
+    NudgeSchedule,
+    ProcessedUpdate,
+    User,
+)
 
 # A user's last-seen time is kept to the minute, so most messages write nothing about them.
 LAST_SEEN_PRECISION = timedelta(minutes=1)
@@ -215,6 +223,50 @@ async def list_check_ins(session: AsyncSession, *, user_id: int) -> list[CheckIn
 
 async def get_schedule(session: AsyncSession, *, user_id: int) -> NudgeSchedule | None:
     return await session.get(NudgeSchedule, user_id)
+
+
+# --- operator statistics ----------------------------------------------------------------------
+
+
+async def stats(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    """Counts for the operator: users, goals, schedules and nudges (no one's content)."""
+    week_ago = now - timedelta(days=7)
+
+    async def count(table: Any, *where: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+    return {
+        "users": await count(User),
+        "active_7d": await count(User, col(User.last_seen_at) >= week_ago),
+        "blocked": await count(User, col(User.blocked)),
+        "goals_open": await count(Goal, col(Goal.done).is_(False)),
+        "goals_done": await count(Goal, col(Goal.done)),
+        "nudges_scheduled": await count(NudgeSchedule, col(NudgeSchedule.active)),
+        "nudges_sent_7d": await count(NudgeDelivery, col(NudgeDelivery.status) == "sent",
+                                      col(NudgeDelivery.created_at) >= week_ago),
+    }  # fmt: skip
+
+
+# --- Telegram updates -------------------------------------------------------------------------
+
+UPDATE_MEMORY = timedelta(days=1)
+
+
+async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
+    """Record that this update is being handled; False when it was already (a redelivery)."""
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def prune_updates(session: AsyncSession, *, now: datetime) -> int:
+    """Forget update ids older than a day; how many were forgotten."""
+    old = col(ProcessedUpdate.processed_at) < now - UPDATE_MEMORY
+    result = await session.execute(delete(ProcessedUpdate).where(old))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- data rights -------------------------------------------------------------------------------

@@ -167,3 +167,14 @@ class NudgeDelivery(SQLModel, table=True):
     goal_id: int | None = Field(default=None)
     tip_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _time()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A Telegram update some replica has taken on: Telegram may deliver an update twice (a
+    webhook retry, a replica that died mid-request), and the second copy must be ignored.
+    Rows older than a day are pruned; Telegram does not redeliver that late."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = _time(index=True)

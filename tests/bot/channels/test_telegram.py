@@ -193,8 +193,8 @@ async def test_a_server_error_gets_the_user_an_apology(
 async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, start_bot: StartBot) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    await start_bot(WEBHOOK_URL=url, WEBHOOK_SECRET="s3cret-value_1", WEBHOOK_LISTEN="127.0.0.1",
-                    WEBHOOK_PORT=str(port))  # fmt: skip
+    bot = await start_bot(WEBHOOK_URL=url, WEBHOOK_SECRET="s3cret-value_1",
+                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))  # fmt: skip
     await fake.wait_for(lambda: fake.webhook_url or None, what="setWebhook")
     assert fake.webhook_url == url
     await wait_for_port(port)  # PTB sets the webhook a moment before its server listens
@@ -204,7 +204,27 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, start_bot: Start
     assert await fake.post_update(url, wrong, secret=None) == 403
     right = fake.message_update(ANN, "what is a promotion?")
     assert await fake.post_update(url, right, secret="s3cret-value_1") == 200
+    # Telegram retries a delivery it thinks failed: the copy is not answered again.
+    assert await fake.post_update(url, right, secret="s3cret-value_1") == 200
     [answer] = await fake.wait_for_messages(ANN, 1, timeout=20)
     assert "Source:" in answer["text"]
     await asyncio.sleep(0.5)
     assert len(fake.sent(ANN)) == 1  # the rejected updates were never handled
+    assert "s3cret-value_1" not in bot.log()
+    assert TOKEN not in bot.log()
+
+
+async def test_a_flooding_user_is_slowed_down_and_others_are_not_delayed(
+    fake: FakeBotApi, start_bot: StartBot
+) -> None:
+    await start_bot(FLOOD_LIMIT="10", FLOOD_WINDOW_SECONDS="60")
+    for number in range(50):
+        fake.user_sends(ANN, f"hi {number}")
+    fake.user_sends(BOB, "what is a promotion?", first_name="Bob")
+    [answer] = await fake.wait_for_messages(BOB, 1, timeout=20)
+    assert "Source:" in answer["text"]
+    await fake.wait_for_messages(ANN, 11, timeout=30)
+    await asyncio.sleep(1.0)
+    sent = fake.sent(ANN)
+    assert len(sent) == 11  # ten answers and one request to slow down; the rest dropped
+    assert sum("a lot of messages" in m["text"] for m in sent) == 1

@@ -207,3 +207,24 @@ def test_the_core_never_imports_telegram() -> None:
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.split(".")[0] == "telegram" for n in names), path
+
+
+async def test_a_delivery_handled_once_is_not_answered_again(conversation: Conversation) -> None:
+    sender = Sender(telegram_id=9)
+    first = await conversation.handle(Incoming(sender, text="hi", delivery_id=77))
+    again = await conversation.handle(Incoming(sender, text="hi", delivery_id=77))
+    other = await conversation.handle(Incoming(sender, text="hi", delivery_id=78))
+    assert (kinds(first), again, kinds(other)) == (["greet"], [], ["greet"])
+
+
+async def test_stats_are_for_admins_only(conversation: Conversation) -> None:
+    conversation.admin_ids = frozenset({1})
+    admin, someone = Sender(telegram_id=1), Sender(telegram_id=2)
+    await conversation.handle(Incoming(someone, text="set a goal to learn SQL"))
+    [refused] = await conversation.handle(Incoming(someone, text="/stats"))
+    assert refused.kind == "unknown_command"  # not even a hint that the command exists
+    [figures] = await conversation.handle(Incoming(admin, text="/stats"))
+    assert figures.kind == "stats"
+    assert "users: 2" in figures.text
+    assert "goals open: 1" in figures.text
+    assert "SQL" not in figures.text  # counts, never anyone's content

@@ -18,9 +18,9 @@ TTL = timedelta(minutes=30)
 
 
 async def test_migrations_create_the_schema_and_are_repeatable(database: Database) -> None:
-    assert await database.current_revision() == "0002"
+    assert await database.current_revision() == "0003"
     await database.upgrade()  # a second start changes nothing
-    assert await database.current_revision() == "0002"
+    assert await database.current_revision() == "0003"
 
 
 async def test_a_user_is_created_once_and_kept_up_to_date(database: Database) -> None:
@@ -152,3 +152,13 @@ async def test_export_and_delete_touch_only_that_user(database: Database) -> Non
         states = (await session.scalars(select(DialogueState.user_id))).all()
     assert names == ["Bob"]
     assert states == [bob.id]
+
+
+async def test_an_update_is_claimed_once_and_forgotten_after_a_day(database: Database) -> None:
+    async with database.session() as session:
+        assert await crud.claim_update(session, update_id=5, now=NOW)
+        assert not await crud.claim_update(session, update_id=5, now=NOW)
+        assert await crud.claim_update(session, update_id=6, now=NOW + timedelta(days=2))
+        await session.commit()
+        assert await crud.prune_updates(session, now=NOW + timedelta(days=2)) == 1
+        assert await crud.claim_update(session, update_id=5, now=NOW + timedelta(days=2))
