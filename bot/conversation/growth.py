@@ -37,19 +37,10 @@ _DONE_WORDS = (
     "nailed",
     "did it",
 )
-_PAUSE_WORDS = (
-    "pause",
-    "stop",
-    "no more",
-    "turn off",
-    "unsubscribe",
-    "disable",
-    "don't send",
-    "dont send",
-    "mute",
-)
+_PAUSE_WORDS = ("pause", "mute", "hold", "break", "skip")
+_STOP_WORDS = ("stop", "no more", "turn off", "unsubscribe", "disable", "don't send", "dont send",
+               "cancel")  # fmt: skip
 _RESUME_WORDS = ("resume", "restart", "turn on", "start again", "unpause", "enable", "back on")
-_WHEN_WORDS = ("when", "next")
 DEFAULT_WEEKDAY, DEFAULT_TIME = 4, "17:00"  # Friday afternoon: a natural moment to look back
 TIME_CHOICES = ("08:00", "12:00", "17:00", "19:00")
 PROMOTION_TIPS = 3
@@ -279,7 +270,9 @@ class GrowthSkills:
             local_time = when.value.get("time")
             await self._save_schedule(turn, schedule, weekday=weekday, local_time=local_time)
             return
-        if schedule is not None and any(word in words for word in _PAUSE_WORDS):
+        if schedule is not None and any(word in words for word in _STOP_WORDS):
+            await self._stop(turn, schedule)
+        elif schedule is not None and any(word in words for word in _PAUSE_WORDS):
             self._pause(turn, schedule)
         elif schedule is not None and any(word in words for word in _RESUME_WORDS):
             self._resume(turn, schedule)
@@ -346,7 +339,12 @@ class GrowthSkills:
 
     def _pause(self, turn: Turn, schedule: NudgeSchedule) -> None:
         schedule.active, schedule.updated_at = False, turn.now
-        turn.say("nudge_paused", self.replies.nudge_paused, [[Button("▶️ Resume", "nd:resume")]])
+        turn.say("nudge_paused", self.replies.nudge_paused,
+                 [[Button("▶️ Resume", "nd:resume"), Button("⏹ Stop", "nd:stop")]])  # fmt: skip
+
+    async def _stop(self, turn: Turn, schedule: NudgeSchedule) -> None:
+        await turn.session.delete(schedule)
+        turn.say("nudge_stopped", self.replies.nudge_stopped)
 
     def _resume(self, turn: Turn, schedule: NudgeSchedule) -> None:
         schedule.active = True
@@ -484,6 +482,8 @@ class GrowthSkills:
             await self._save_schedule(turn, schedule, weekday=None, local_time=value)
         elif action == "pause" and schedule is not None:
             self._pause(turn, schedule)
+        elif action == "stop" and schedule is not None:
+            await self._stop(turn, schedule)
         elif action == "resume" and schedule is not None:
             self._resume(turn, schedule)
         else:

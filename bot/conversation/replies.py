@@ -73,6 +73,7 @@ class Replies(BaseModel):
     nudge_none: str
     nudge_paused: str
     nudge_resumed: str
+    nudge_stopped: str
     nudge_status_active: str
     nudge_status_paused: str
     nudge_timezone_set: str

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -253,13 +255,20 @@ UPDATE_MEMORY = timedelta(days=1)
 
 
 async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
-    """Record that this update is being handled; False when it was already (a redelivery)."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record that this update is being handled; False when it was already (a redelivery).
+
+    One INSERT … ON CONFLICT DO NOTHING (both SQLite and PostgreSQL have it): it runs for
+    every message, so no savepoint round trips.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def prune_updates(session: AsyncSession, *, now: datetime) -> int:

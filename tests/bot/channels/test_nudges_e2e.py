@@ -66,6 +66,12 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
     assert "1. Become a team lead" in listing["text"]
     fake.user_presses(ANN, listing["message_id"], buttons(listing)["✅ 1"])
     assert "marked done" in (await reply_to(fake, ANN, count + 2))["text"]
+    fake.user_sends(ANN, "set a goal to learn SQL")
+    await reply_to(fake, ANN, count + 3)
+    fake.user_sends(ANN, "delete goal 1")
+    confirm = await reply_to(fake, ANN, count + 4)
+    fake.user_presses(ANN, confirm["message_id"], buttons(confirm)["🗑 Delete"])
+    assert "Deleted" in (await reply_to(fake, ANN, count + 5))["text"]
 
 
 async def test_run_once_refuses_a_time_without_a_zone(bot_env: dict[str, str]) -> None:

@@ -127,6 +127,10 @@ async def test_nudges_are_set_in_words_and_with_buttons(ann: Chat) -> None:
         [schedule] = (await session.scalars(select(NudgeSchedule))).all()
     assert (schedule.weekday, schedule.local_time, schedule.active) == (0, "08:00", True)
     assert kinds(await ann.press_data("nd:time:25:00")) == ["stale_button"]
+    assert kinds(await ann.say("stop sending me nudges")) == ["nudge_stopped"]
+    async with ann.conversation.database.session() as session:
+        assert (await session.scalars(select(NudgeSchedule))).all() == []
+    assert kinds(await ann.press_data("nd:pause")) == ["stale_button"]
 
 
 async def test_nobody_gets_a_schedule_without_saying_yes(ann: Chat) -> None:
