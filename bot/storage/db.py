@@ -55,7 +55,9 @@ class Database:
             # Each aiosqlite call is a round trip to its thread: no "SELECT 1" ping before
             # each use (a local file does not drop connections) and no ROLLBACK after each
             # commit (sessions always end in commit or their own rollback).
-            options.update(connect_args={"timeout": 30}, pool_reset_on_return=None)
+            options.update(
+                connect_args={"timeout": 30}, pool_reset_on_return=None, pool_size=1, max_overflow=0
+            )
         else:
             options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
