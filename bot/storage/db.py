@@ -54,7 +54,9 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             # Each aiosqlite call is a round trip to its thread: no "SELECT 1" ping before
             # each use (a local file does not drop connections) and no ROLLBACK after each
-            # commit (sessions always end in commit or their own rollback).
+            # commit (sessions always end in commit or their own rollback). One connection:
+            # SQLite has a single writer, and several connections only wait on each other's
+            # locks in SQLite's sleeping busy handler instead of queueing in the pool.
             options.update(
                 connect_args={"timeout": 30}, pool_reset_on_return=None, pool_size=1, max_overflow=0
             )
