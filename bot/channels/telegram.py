@@ -14,7 +14,6 @@ from collections.abc import Awaitable
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -332,11 +331,9 @@ def run_telegram(services: Services) -> None:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
         return
     assert settings.webhook_secret is not None
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
-    )
+    from bot.channels.webhook import serve_webhook
+
+    asyncio.run(serve_webhook(
+        application, url=settings.webhook_url, secret=settings.webhook_secret.get_secret_value(),
+        listen=settings.webhook_listen, port=settings.webhook_port, database=services.database,
+    ))  # fmt: skip

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
 from bot.storage.db import Database
@@ -212,6 +213,16 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, start_bot: Start
     assert len(fake.sent(ANN)) == 1  # the rejected updates were never handled
     assert "s3cret-value_1" not in bot.log()
     assert TOKEN not in bot.log()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/healthz") as health,
+    ):
+        assert health.status == 200
+        assert (await health.json()) == {"status": "ok", "database": True}
+    async with aiohttp.ClientSession() as session:
+        garbage = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value_1"}
+        async with session.post(url, data=b"{not json", headers=garbage) as response:
+            assert response.status == 400
 
 
 async def test_a_flooding_user_is_slowed_down_and_others_are_not_delayed(
