@@ -88,6 +88,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database: a SQLite file, or the wiped PostgreSQL test database."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'careerbot.db'}"
+    return await empty_postgres()
+
+
+async def empty_postgres() -> str:
+    """The PostgreSQL test database, wiped; skips (or fails, in CI) without a server."""
     try:
         await _reset_postgres(POSTGRES_URL)
     except (OSError, ConnectionError) as error:

@@ -41,7 +41,12 @@ def webhook_app(
             update = Update.de_json(json.loads(await request.read()), application.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not a Telegram update")
-        await application.update_queue.put(update)
+        # Handled before answering: if this replica dies mid-way, Telegram gets no 200 and
+        # delivers the update again (to another replica), instead of it being lost in a
+        # queue. The update processor still orders each user's updates.
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
         return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:
