@@ -18,7 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -31,6 +31,8 @@ from knowledge.models import KnowledgeBase, Tip
 log = logging.getLogger(__name__)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A claim with no outcome after this long belongs to a dispatcher that died: take it over.
+STALE_CLAIM = timedelta(minutes=5)
 # Goals of kind "other" get tips for the kind that helps most careers: skills.
 _TIP_KIND_FOR_OTHER = "skills"
 
@@ -147,6 +149,7 @@ class Dispatcher:
         """Send what is due at ``now`` (default: this instant)."""
         now = now or datetime.now(UTC)
         report = RunReport()
+        await self._recover(now, report)
         while True:
             due = await self._due(now)
             if not due:
@@ -155,6 +158,43 @@ class Dispatcher:
                 await self._deliver(user_id, now, report)
             if len(due) < self.batch:
                 return report
+
+    async def _recover(self, now: datetime, report: RunReport) -> None:
+        """Send the nudges a dispatcher claimed but never reported on (it was killed between
+        the claim and the send). A claim is taken over once, by one dispatcher, after
+        ``STALE_CLAIM``: a kill in the milliseconds between Telegram's answer and the
+        status update would repeat a nudge, while skipping the takeover would lose one."""
+        stale = (
+            select(col(NudgeDelivery.id))
+            .where(col(NudgeDelivery.status) == "claimed",
+                   col(NudgeDelivery.created_at) <= now - STALE_CLAIM)
+            .limit(self.batch)
+        )  # fmt: skip
+        async with self.database.session() as session:
+            delivery_ids = [i for i in (await session.scalars(stale)).all() if i is not None]
+        for delivery_id in delivery_ids:
+            async with self.database.session() as session:
+                taken = await session.execute(
+                    update(NudgeDelivery)
+                    .where(col(NudgeDelivery.id) == delivery_id,
+                           col(NudgeDelivery.status) == "claimed")
+                    .values(status="resending")
+                )  # fmt: skip
+                await session.commit()
+                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                    continue  # another dispatcher took it over first
+                delivery = await session.get(NudgeDelivery, delivery_id)
+                assert delivery is not None
+                user = await session.get(User, delivery.user_id)
+                goal = (
+                    None if delivery.goal_id is None else await session.get(Goal, delivery.goal_id)
+                )
+                tip = next((t for t in self.kb.tips if t.id == delivery.tip_id), None)
+            if user is None or user.telegram_id is None or user.blocked:
+                continue
+            log.info("taking over a nudge claimed %s and never sent", delivery.created_at)
+            reply = compose(goal, tip, delivery.week)
+            await self._send_and_record(user.id or 0, user.telegram_id, reply, delivery_id, report)
 
     def _due_query(self, now: datetime) -> Select[int]:
         """The users whose nudge is due: the index on ``next_due_at`` finds them."""
@@ -177,6 +217,11 @@ class Dispatcher:
             report.skipped += 1
             return
         telegram_id, reply, delivery_id = claimed
+        await self._send_and_record(user_id, telegram_id, reply, delivery_id, report)
+
+    async def _send_and_record(
+        self, user_id: int, telegram_id: int, reply: Reply, delivery_id: int, report: RunReport
+    ) -> None:
         async with self.limiter:
             try:
                 result = await self.send(telegram_id, reply)

@@ -190,3 +190,25 @@ async def test_the_dispatcher_is_throttled(database: Database, rate: float) -> N
     elapsed = asyncio.get_running_loop().time() - started
     assert report.sent == 15
     assert elapsed >= (15 - rate) / rate * 0.9  # a burst of `rate`, then `rate` per second
+
+
+async def test_a_nudge_claimed_by_a_dispatcher_that_died_is_sent_once_later(
+    database: Database,
+) -> None:
+    await add_user_with_schedule(database, 18)
+    telegram = FakeTelegram()
+    crashed = Dispatcher(database, KB, telegram)
+    assert await crashed._claim(1, FRIDAY_5PM_BERLIN) is not None  # claimed, then killed
+    survivor = Dispatcher(database, KB, telegram)
+    soon = await survivor.run_once(FRIDAY_5PM_BERLIN + timedelta(minutes=1))
+    assert (soon.sent, telegram.sent) == (0, [])  # the claim may still be in flight
+    takeover = FRIDAY_5PM_BERLIN + nudges.STALE_CLAIM + timedelta(minutes=1)
+    later = await asyncio.gather(
+        *(Dispatcher(database, KB, telegram).run_once(takeover) for _ in range(3))
+    )
+    assert sum(report.sent for report in later) == 1
+    [(chat_id, reply)] = telegram.sent
+    assert chat_id == 18
+    assert "Learn SQL" in reply.text
+    again = await survivor.run_once(FRIDAY_5PM_BERLIN + timedelta(hours=1))
+    assert again.sent == 0
