@@ -65,10 +65,9 @@ def build_services(settings: Settings) -> Services:
     """
     from bot.conversation import Conversation
     from bot.conversation.replies import load_replies
-    from bot.storage.db import Database
     from knowledge.advisor import default_rules
 
-    database = Database(settings.database_url)
+    database = settings.database()
     conversation = Conversation(
         nlu=load_nlu(settings),
         retriever=load_retriever(settings),

@@ -385,11 +385,10 @@ async def _run_nudges_once(settings: Settings, now: Any) -> Any:
     from bot import nudges
     from bot.channels.http import AiohttpRequest
     from bot.channels.telegram import nudge_sender
-    from bot.storage.db import Database
     from knowledge.base import load_knowledge
 
     assert settings.telegram_bot_token is not None
-    database = Database(settings.database_url)
+    database = settings.database()
     bot: ExtBot[Any] = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -410,10 +409,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     """Create or upgrade the database schema (the bot also does this when it starts)."""
     import asyncio
 
-    from bot.storage.db import Database
-
     async def upgrade() -> str | None:
-        database = Database(settings.database_url)
+        database = settings.database()
         try:
             await database.upgrade()
             return await database.current_revision()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.storage.db import Database
 
 OFFICIAL_BOT_API = "https://api.telegram.org/bot"
 
@@ -52,6 +55,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///./data/careerbot.db",
         description="SQLAlchemy async URL: SQLite by default, postgresql+asyncpg to scale out.",
+    )
+    database_pool_size: int = Field(
+        default=5, ge=1, description="PostgreSQL connections kept open per process."
+    )
+    database_max_overflow: int = Field(
+        default=5, ge=0, description="Extra PostgreSQL connections per process under load."
     )
     default_timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
         default="UTC", description="IANA timezone for users who have not told the bot theirs."
@@ -109,6 +118,13 @@ class Settings(BaseSettings):
     )
     webhook_listen: str = Field(default="0.0.0.0", description="Webhook server address.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Webhook server port.")
+
+    def database(self) -> Database:
+        """The database these settings name, with their pool sizes (PostgreSQL only)."""
+        from bot.storage.db import Database
+
+        return Database(self.database_url, pool_size=self.database_pool_size,
+                        max_overflow=self.database_max_overflow)  # fmt: skip
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
