@@ -25,7 +25,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -211,15 +211,7 @@ class TelegramChannel:
     async def _send(self, bot: ExtBot[Any], chat_id: int, replies: list[Reply]) -> None:
         try:
             for reply in replies:
-                if reply.document is not None:
-                    name, content = reply.document
-                    await bot.send_document(chat_id, content, filename=name,
-                                            caption=reply.text[:CAPTION_LIMIT])  # fmt: skip
-                elif reply.image is not None:
-                    await bot.send_photo(chat_id, reply.image, caption=reply.text[:CAPTION_LIMIT],
-                                         reply_markup=_markup(reply))  # fmt: skip
-                else:
-                    await bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+                await send_reply(bot, chat_id, reply)
         except Forbidden:
             log.info("a user has blocked the bot; marking them inactive")
             await self._mark_blocked(chat_id, blocked=True)
@@ -230,19 +222,38 @@ class TelegramChannel:
                 await session.commit()
 
 
-def nudge_sender(bot: ExtBot[Any] | Bot) -> nudges.Sender:
-    """Send a nudge through Telegram; 5xx, timeouts and dropped connections are retried with
-    backoff (429s are waited out by the rate limiter), a block is reported, not retried."""
+# A 5xx or a refused or dropped connection means Telegram did not take the message: send it
+# again, with backoff. Not a timeout (TimedOut): Telegram may have delivered it, and a retry
+# could show it twice. A 429 is waited out by the rate limiter; a 400 or 403 is final.
+_retry_sends = retry(
+    retry=retry_if_exception_type(NetworkError)
+    & retry_if_not_exception_type((BadRequest, TimedOut)),
+    stop=stop_after_attempt(4),
+    wait=wait_exponential(multiplier=0.25, max=4),
+    reraise=True,
+)
 
-    @retry(retry=retry_if_exception_type(NetworkError) & retry_if_not_exception_type(BadRequest),
-           stop=stop_after_attempt(4), wait=wait_exponential(multiplier=0.5, max=8),
-           reraise=True)  # fmt: skip
-    async def post(chat_id: int, reply: Reply) -> None:
+
+@_retry_sends
+async def send_reply(bot: ExtBot[Any] | Bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply: a document, a picture or a text, with its buttons."""
+    if reply.document is not None:
+        name, content = reply.document
+        await bot.send_document(chat_id, content, filename=name,
+                                caption=reply.text[:CAPTION_LIMIT])  # fmt: skip
+    elif reply.image is not None:
+        await bot.send_photo(chat_id, reply.image, caption=reply.text[:CAPTION_LIMIT],
+                             reply_markup=_markup(reply))  # fmt: skip
+    else:
         await bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+
+
+def nudge_sender(bot: ExtBot[Any] | Bot) -> nudges.Sender:
+    """Send a nudge through Telegram (retried as replies are); a block is reported."""
 
     async def send(chat_id: int, reply: Reply) -> nudges.SendResult:
         try:
-            await post(chat_id, reply)
+            await send_reply(bot, chat_id, reply)
         except Forbidden:
             return nudges.SendResult.BLOCKED
         except TelegramError as error:

@@ -180,11 +180,25 @@ async def test_a_429_from_telegram_is_waited_out_and_sent_once(
     assert fake.call_count("sendMessage") == 2
 
 
-async def test_a_server_error_gets_the_user_an_apology(
+async def test_server_errors_are_retried_and_nothing_is_doubled(
+    fake: FakeBotApi, start_bot: StartBot
+) -> None:
+    await start_bot()
+    fake.fail("sendMessage", status=502, description="Bad Gateway")
+    fake.fail("sendMessage", status=500, description="Internal Server Error")
+    fake.user_sends(ANN, "hi")
+    [reply] = await fake.wait_for_messages(ANN, 1, timeout=20)
+    assert "Hello" in reply["text"]
+    await asyncio.sleep(1.0)
+    assert len(fake.sent(ANN)) == 1
+    assert [c.status for c in fake.calls_of("sendMessage")] == [502, 500, 200]
+
+
+async def test_a_lasting_failure_is_logged_and_the_user_told_when_possible(
     fake: FakeBotApi, start_bot: StartBot
 ) -> None:
     bot = await start_bot()
-    fake.fail("sendMessage", status=500, description="Internal Server Error")
+    fake.fail("sendMessage", status=500, times=4, description="Internal Server Error")
     fake.user_sends(ANN, "hi")
     apology = await reply_to(fake, ANN, 1)
     assert "something went wrong" in apology["text"]
