@@ -38,8 +38,11 @@ def webhook_app(
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403, text="wrong or missing secret token")
         try:
-            update = Update.de_json(json.loads(await request.read()), application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(await request.read())
+            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
             return web.Response(status=400, text="not a Telegram update")
         # Handled before answering: if this replica dies mid-way, Telegram gets no 200 and
         # delivers the update again (to another replica), instead of it being lost in a

@@ -235,8 +235,9 @@ async def test_webhook_mode_checks_the_secret(fake: FakeBotApi, start_bot: Start
         assert (await health.json()) == {"status": "ok", "database": True}
     async with aiohttp.ClientSession() as session:
         garbage = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value_1"}
-        async with session.post(url, data=b"{not json", headers=garbage) as response:
-            assert response.status == 400
+        for body in (b"{not json", b"[1, 2]", b"null"):
+            async with session.post(url, data=body, headers=garbage) as response:
+                assert response.status == 400, body
 
 
 async def test_a_flooding_user_is_slowed_down_and_others_are_not_delayed(
