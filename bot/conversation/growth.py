@@ -148,10 +148,11 @@ class GrowthSkills:
         """The goal a message means ("goal 2", "the SQL goal", the only open one), or None
         after asking which one with buttons."""
         goals = await crud.list_goals(turn.session, user_id=turn.user_id)
-        if not goals:
+        reference = result.entity("GOAL_REF")
+        named = reference is not None and bool(reference.value.get("name"))
+        if not goals and not named:
             turn.say("goals", self.replies.goals_empty, [[Button("Set a goal", "menu:goal")]])
             return None
-        reference = result.entity("GOAL_REF")
         candidates = goals
         if reference is not None:
             index = reference.value.get("index")
@@ -164,6 +165,9 @@ class GrowthSkills:
                 candidates = [g for g in goals + done if name in g.text.casefold()]
         if len(candidates) == 1:
             return candidates[0]
+        if not goals and not candidates:
+            turn.say("goals", self.replies.goals_empty, [[Button("Set a goal", "menu:goal")]])
+            return None
         buttons = [
             [Button(f"{n}. {g.text[:40]}", f"g:{action}:{g.id}")]
             for n, g in enumerate(candidates or goals, start=1)

@@ -68,6 +68,15 @@ async def test_deleting_a_goal_needs_a_confirmation(ann: Chat) -> None:
     assert [g.text for g in await goals_of(ann)] == ["Grow my network"]
 
 
+async def test_a_finished_goal_can_still_be_deleted_by_name(ann: Chat) -> None:
+    await ann.say("set a goal to learn SQL")
+    await ann.say("done with my SQL goal")
+    assert kinds(await ann.say("drop the SQL goal")) == ["goal_delete_confirm"]
+    assert kinds(await ann.press("🗑 Delete")) == ["goal_deleted"]
+    assert await goals_of(ann) == []
+    assert kinds(await ann.say("drop the SQL goal")) == ["goals"]  # nothing left to delete
+
+
 async def test_an_unclear_goal_reference_asks_which(ann: Chat) -> None:
     await ann.say("set a goal to learn SQL")
     await ann.say("set a goal to grow my network")
