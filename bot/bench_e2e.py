@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.bench import _percentile
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,11 +30,6 @@ MESSAGES = [
     "how do i get ready for a promotion", "who decides if i get promoted",
     "I joined a competitor as head of sales, is that a promotion?",
 ]  # fmt: skip
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def _memory_kib(pid: int) -> dict[str, int]:
@@ -109,6 +105,8 @@ async def _measure(
         fake.user_sends(chat, MESSAGES[index % len(MESSAGES)])
         await fake.wait_for_messages(chat, count + 1, timeout=30)
         latencies.append((time.perf_counter() - sent_at) * 1000)
+
+    latencies.sort()
 
     # Many users at once, each sending its next message when the last one was answered.
     async def talk(user: int) -> None:

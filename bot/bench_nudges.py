@@ -21,10 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from bot.bench_e2e import TOKEN
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "123456789:BENCH-token-for-the-fake-api"
 BASE = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # schedules spread over the week from here
 WEEK_SECONDS = 7 * 24 * 3600
 BATCH = 50_000

@@ -9,7 +9,6 @@ nudge missed while the bot was down is sent late, once, on the next run.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from bot.conversation.messages import Button, Reply
+from bot.conversation.turn import escape
 from bot.storage import crud
 from bot.storage.db import Database
 from bot.storage.models import Goal, NudgeDelivery, NudgeSchedule, User
@@ -99,8 +99,8 @@ def compose(goal: Goal | None, tip: Tip | None, week: str) -> Reply:
         )
     deadline = f" (by {goal.deadline:%d %B %Y})" if goal.deadline else ""
     text = (
-        f"🌱 <b>Your weekly growth nudge</b>\nGoal: <i>{html.escape(goal.text, quote=False)}"
-        f"</i>{deadline}\n\n<b>This week:</b> {html.escape(tip.text, quote=False)}\n\n"
+        f"🌱 <b>Your weekly growth nudge</b>\nGoal: <i>{escape(goal.text)}"
+        f"</i>{deadline}\n\n<b>This week:</b> {escape(tip.text)}\n\n"
         "How is this goal going?"
     )
     data = f"ci:{goal.id}:{{}}:{week}"
@@ -194,7 +194,7 @@ class Dispatcher:
                 continue
             log.info("taking over a nudge claimed %s and never sent", delivery.created_at)
             reply = compose(goal, tip, delivery.week)
-            await self._send_and_record(user.id or 0, user.telegram_id, reply, delivery_id, report)
+            await self._send_and_record(user.telegram_id, reply, delivery_id, report)
 
     def _due_query(self, now: datetime) -> Select[int]:
         """The users whose nudge is due: the index on ``next_due_at`` finds them."""
@@ -217,10 +217,10 @@ class Dispatcher:
             report.skipped += 1
             return
         telegram_id, reply, delivery_id = claimed
-        await self._send_and_record(user_id, telegram_id, reply, delivery_id, report)
+        await self._send_and_record(telegram_id, reply, delivery_id, report)
 
     async def _send_and_record(
-        self, user_id: int, telegram_id: int, reply: Reply, delivery_id: int, report: RunReport
+        self, telegram_id: int, reply: Reply, delivery_id: int, report: RunReport
     ) -> None:
         async with self.limiter:
             try:
@@ -234,9 +234,7 @@ class Dispatcher:
             if delivery is not None:
                 delivery.status = result.value
             if result is SendResult.BLOCKED:
-                user = await session.get(User, user_id)
-                if user is not None:
-                    user.blocked = True
+                await crud.mark_blocked(session, telegram_id=telegram_id)
             await session.commit()
         if result is SendResult.SENT:
             report.sent += 1

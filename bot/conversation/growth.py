@@ -113,7 +113,7 @@ class GrowthSkills:
             text = replies.goals_empty + (
                 replies.goals_done_count.format(count=len(done)) if done else ""
             )
-            turn.say("goals", text, [[Button("Set a goal", "menu:goal")]])
+            self._say_no_goals(turn, text)
             return
         check_ins = await crud.list_check_ins(turn.session, user_id=turn.user_id)
         lines = [replies.goals_header]
@@ -144,6 +144,9 @@ class GrowthSkills:
             lines.append(replies.goals_done_count.format(count=len(done)))
         turn.say("goals", "\n".join(lines), buttons)
 
+    def _say_no_goals(self, turn: Turn, text: str) -> None:
+        turn.say("goals", text, [[Button("Set a goal", "menu:goal")]])
+
     async def _find_goal(self, turn: Turn, result: NluResult, action: str) -> Goal | None:
         """The goal a message means ("goal 2", "the SQL goal", the only open one), or None
         after asking which one with buttons."""
@@ -151,7 +154,7 @@ class GrowthSkills:
         reference = result.entity("GOAL_REF")
         named = reference is not None and bool(reference.value.get("name"))
         if not goals and not named:
-            turn.say("goals", self.replies.goals_empty, [[Button("Set a goal", "menu:goal")]])
+            self._say_no_goals(turn, self.replies.goals_empty)
             return None
         candidates = goals
         if reference is not None:
@@ -166,7 +169,7 @@ class GrowthSkills:
         if len(candidates) == 1:
             return candidates[0]
         if not goals and not candidates:
-            turn.say("goals", self.replies.goals_empty, [[Button("Set a goal", "menu:goal")]])
+            self._say_no_goals(turn, self.replies.goals_empty)
             return None
         buttons = [
             [Button(f"{n}. {g.text[:40]}", f"g:{action}:{g.id}")]
