@@ -318,7 +318,7 @@ async def _serve_console(settings: Settings, user: str) -> None:
     from bot.channels.console import chat
 
     services = build_services(settings)
-    await services.database.upgrade()
+    await services.database.upgrade(wait_seconds=settings.database_wait_seconds)
     try:
         await chat(services.conversation, user=user, stdin=sys.stdin, stdout=sys.stdout,
                    color=sys.stdout.isatty())  # fmt: skip
@@ -396,10 +396,9 @@ async def _run_nudges_once(settings: Settings, now: Any) -> Any:
         rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
     )
     try:
-        await database.upgrade()
+        await database.upgrade(wait_seconds=settings.database_wait_seconds)
         async with bot:
-            dispatcher = nudges.Dispatcher(database, load_knowledge(), nudge_sender(bot),
-                                           rate=settings.nudge_rate)  # fmt: skip
+            dispatcher = nudges.dispatcher(settings, database, load_knowledge(), nudge_sender(bot))
             return await dispatcher.run_once(now)
     finally:
         await database.dispose()
@@ -412,7 +411,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     async def upgrade() -> str | None:
         database = settings.database()
         try:
-            await database.upgrade()
+            await database.upgrade(wait_seconds=settings.database_wait_seconds)
             return await database.current_revision()
         finally:
             await database.dispose()

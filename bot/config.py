@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(
         default=5, ge=0, description="Extra PostgreSQL connections per process under load."
     )
+    database_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="At start, keep retrying a database that cannot be reached for this long.",
+    )
     default_timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
         default="UTC", description="IANA timezone for users who have not told the bot theirs."
     )
@@ -94,6 +99,15 @@ class Settings(BaseSettings):
         default=25.0,
         gt=0,
         description="Nudges sent per second at most, per process (Telegram allows about 30).",
+    )
+    nudge_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often each process looks for due nudges."
+    )
+    nudge_stale_claim_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A nudge claimed but not reported sent after this is taken over by another "
+        "run (the process that claimed it died).",
     )
     flood_limit: int = Field(
         default=10, ge=1, description="Messages one user may send in FLOOD_WINDOW_SECONDS."

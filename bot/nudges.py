@@ -21,6 +21,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from bot.config import Settings
 from bot.conversation.messages import Button, Reply
 from bot.conversation.turn import escape
 from bot.storage import crud
@@ -31,7 +32,8 @@ from knowledge.models import KnowledgeBase, Tip
 log = logging.getLogger(__name__)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# A claim with no outcome after this long belongs to a dispatcher that died: take it over.
+# A claim with no outcome after this long belongs to a dispatcher that died: take it over
+# (the default of NUDGE_STALE_CLAIM_SECONDS).
 STALE_CLAIM = timedelta(minutes=5)
 # Goals of kind "other" get tips for the kind that helps most careers: skills.
 _TIP_KIND_FOR_OTHER = "skills"
@@ -137,9 +139,10 @@ class Dispatcher:
 
     def __init__(
         self, database: Database, kb: KnowledgeBase, send: Sender, *, rate: float = 25.0,
-        batch: int = 500,
+        batch: int = 500, stale_claim: timedelta = STALE_CLAIM,
     ) -> None:  # fmt: skip
         self.database = database
+        self.stale_claim = stale_claim
         self.kb = kb
         self.send = send
         self.limiter = AsyncLimiter(max(rate, 1e-3), 1.0)
@@ -162,12 +165,12 @@ class Dispatcher:
     async def _recover(self, now: datetime, report: RunReport) -> None:
         """Send the nudges a dispatcher claimed but never reported on (it was killed between
         the claim and the send). A claim is taken over once, by one dispatcher, after
-        ``STALE_CLAIM``: a kill in the milliseconds between Telegram's answer and the
+        ``stale_claim``: a kill in the milliseconds between Telegram's answer and the
         status update would repeat a nudge, while skipping the takeover would lose one."""
         stale = (
             select(col(NudgeDelivery.id))
             .where(col(NudgeDelivery.status) == "claimed",
-                   col(NudgeDelivery.created_at) <= now - STALE_CLAIM)
+                   col(NudgeDelivery.created_at) <= now - self.stale_claim)
             .limit(self.batch)
         )  # fmt: skip
         async with self.database.session() as session:
@@ -280,6 +283,14 @@ class Dispatcher:
                 return None  # another dispatcher claimed this week's nudge first
             assert delivery.id is not None
             return user.telegram_id, compose(goal, tip, week), delivery.id
+
+
+def dispatcher(
+    settings: Settings, database: Database, kb: KnowledgeBase, send: Sender
+) -> Dispatcher:
+    """The dispatcher these settings describe: its rate and when a claim counts as stale."""
+    stale_claim = timedelta(seconds=settings.nudge_stale_claim_seconds)
+    return Dispatcher(database, kb, send, rate=settings.nudge_rate, stale_claim=stale_claim)
 
 
 def new_schedule(

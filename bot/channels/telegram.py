@@ -54,6 +54,7 @@ from bot.conversation import Incoming, Reply, Sender
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
 from bot.storage import crud
+from bot.storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ COMMANDS = [
     BotCommand("export", "Send me all my data as a file"),
     BotCommand("forget", "Delete everything I know about you"),
 ]
-ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a moment."
 CAPTION_LIMIT = 1024
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -186,11 +186,22 @@ class TelegramChannel:
         await self._mark_blocked(change.from_user.id, blocked=blocked)
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log the error and tell the user something went wrong."""
-        log.error("error while handling an update", exc_info=context.error)
+        """Log the error and tell the user to try again.
+
+        The message's transaction was rolled back (its update id with it), so nothing of it
+        was stored; a database that cannot be reached gets its own, reassuring answer.
+        """
+        replies = self.conversation.replies
+        if context.error is not None and is_unavailable(context.error):
+            log.warning("the database cannot be reached (%s): asked the user to try again",
+                        type(context.error).__name__)  # fmt: skip
+            text = replies.storage_unavailable
+        else:
+            log.error("error while handling an update", exc_info=context.error)
+            text = replies.failed
         if isinstance(update, Update) and update.effective_chat is not None:
             with suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, ERROR_REPLY)
+                await context.bot.send_message(update.effective_chat.id, text)
 
     def _typing(self, bot: ExtBot[Any], chat_id: int) -> asyncio.Task[None]:
         """Show "typing…" if the reply takes longer than ``typing_delay``; cancel the task when
@@ -265,7 +276,7 @@ def nudge_sender(bot: ExtBot[Any] | Bot) -> nudges.Sender:
 
 
 async def nudge_loop(dispatcher: nudges.Dispatcher, *, interval: float = 60.0) -> None:
-    """Send due nudges at the start of every minute until cancelled."""
+    """Send due nudges every ``interval`` seconds (on the minute, by default) until cancelled."""
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(interval - loop.time() % interval)
@@ -296,12 +307,14 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     background: list[asyncio.Task[None]] = []
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await services.database.upgrade()
+        await services.database.upgrade(wait_seconds=settings.database_wait_seconds)
         await application.bot.set_my_commands(COMMANDS)
         kb = services.conversation.retriever.kb
         sender = nudge_sender(application.bot)
-        dispatcher = nudges.Dispatcher(services.database, kb, sender, rate=settings.nudge_rate)
-        background.append(asyncio.create_task(nudge_loop(dispatcher)))
+        dispatcher = nudges.dispatcher(settings, services.database, kb, sender)
+        background.append(
+            asyncio.create_task(nudge_loop(dispatcher, interval=settings.nudge_interval_seconds))
+        )
         log.info("careerbot is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -37,6 +37,8 @@ class Replies(BaseModel):
     nothing_to_cancel: str
     stale_button: str
     slow_down: str
+    failed: str  # an unexpected error while handling a message
+    storage_unavailable: str  # the database cannot be reached: nothing was stored
     answer_source: str
     read_more: str
     judge_answer_unmatched: str

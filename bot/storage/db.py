@@ -7,6 +7,7 @@ scale out to several replicas sharing one database.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +15,35 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential,
+)
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed number: replicas starting together take turns to upgrade the schema.
 _MIGRATION_LOCK_ID = 0x6361_7265_6572
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for the errors of a database that cannot be reached, or not right now: refused or
+    dropped connections, timeouts, a database starting up or locked. Trying again later may
+    work; a wrong query or a broken constraint would not, and is not one of these."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, OSError | TimeoutError)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -61,7 +81,10 @@ class Database:
                 connect_args={"timeout": 30}, pool_reset_on_return=None, pool_size=1, max_overflow=0
             )
         else:
-            options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+            # A server that does not answer fails the connection after 10 s instead of
+            # asyncpg's default 60, so a message waits at most that long to hear "try again".
+            options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                           connect_args={"timeout": 10})  # fmt: skip
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -75,8 +98,26 @@ class Database:
         """A new session; use it as ``async with db.session() as session``."""
         return self._sessions()
 
-    async def upgrade(self, revision: str = "head") -> None:
-        """Create or upgrade the schema with the Alembic migrations."""
+    async def wait_until_reachable(self, seconds: float) -> None:
+        """Connect, retrying with backoff for up to ``seconds`` while the database cannot be
+        reached (it may be starting up, or failing over); then raise the last error."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_unavailable),
+            stop=stop_after_delay(seconds),
+            wait=wait_exponential(multiplier=0.25, max=5),
+            before_sleep=_log_wait,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+
+    async def upgrade(self, revision: str = "head", *, wait_seconds: float = 0.0) -> None:
+        """Create or upgrade the schema with the Alembic migrations, first waiting up to
+        ``wait_seconds`` for the database to be reachable."""
+        if wait_seconds:
+            await self.wait_until_reachable(wait_seconds)
         async with self.engine.begin() as connection:
             if not self.is_sqlite:
                 await connection.execute(
@@ -95,6 +136,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _log_wait(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    delay = state.next_action.sleep if state.next_action is not None else 0.0
+    log.warning("the database cannot be reached (%s); trying again in %.1f s",
+                type(error).__name__, delay)  # fmt: skip
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

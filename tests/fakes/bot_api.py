@@ -19,7 +19,7 @@ import json
 import re
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -401,6 +401,8 @@ class FakeBotApi:
         self._callback_queries: dict[str, bool] = {}  # id -> answered
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._gates: dict[str, asyncio.Event] = {}  # held methods: set when released
+        self.held: Counter[str] = Counter()  # calls waiting at a gate now
         self._poll_generation = 0
         # Replaced on every change, so waiters holding the old one wake up exactly once.
         self._changed = asyncio.Event()
@@ -663,6 +665,20 @@ class FakeBotApi:
         """
         self._delays.setdefault(self._canonical(method), deque()).extend([seconds] * times)
 
+    def hold(self, method: str) -> None:
+        """Keep calls of ``method`` waiting, not yet carried out, until ``release``.
+
+        A call whose client hangs up while held is dropped (recorded with status 499), as a
+        request lost on the way that never reached Telegram.
+        """
+        self._gates.setdefault(self._canonical(method), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Let the held calls of ``method`` through, and stop holding new ones."""
+        gate = self._gates.pop(self._canonical(method), None)
+        if gate is not None:
+            gate.set()
+
     # --- waiting -----------------------------------------------------------------------------
 
     # The timeout parameters are the helpers' interface for tests (and name the failure).
@@ -765,6 +781,11 @@ class FakeBotApi:
         params: JsonDict = {}
         try:
             params = _normalise(await _read_params(request))
+            if (gate := self._gates.get(name)) is not None:
+                await self._hold(name, gate)
+                if request.transport is None or request.transport.is_closing():
+                    self._record(Call(name, params, arrived, 499, "client closed the request"))
+                    return web.Response(status=499)
             if delays := self._delays.get(name):
                 await self._sleep(delays.popleft())
             if faults := self._faults.get(name):
@@ -785,6 +806,18 @@ class FakeBotApi:
             if stored.file_path == path:
                 return web.Response(body=stored.data)
         return web.json_response(BotApiError(404, "Not Found").payload(), status=404)
+
+    async def _hold(self, name: str, gate: asyncio.Event) -> None:
+        """Wait until ``gate`` opens or the server stops."""
+        self.held[name] += 1
+        self._notify()
+        waits = [asyncio.ensure_future(gate.wait()), asyncio.ensure_future(self._closing.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            self.held[name] -= 1
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but no longer than until the server stops."""

@@ -358,6 +358,27 @@ async def test_injected_server_error_and_delay(fake: FakeBotApi, bot: Bot) -> No
     assert await bot.send_chat_action(USER, "typing") is True
 
 
+async def test_held_call_waits_for_release_and_is_dropped_if_the_client_hangs_up(
+    fake: FakeBotApi, bot: Bot
+) -> None:
+    fake.add_user(USER)
+    fake.hold("sendMessage")
+    abandoned = asyncio.create_task(bot.send_message(USER, "lost on the way", read_timeout=0.3))
+    await fake.wait_for(lambda: fake.held["sendMessage"] == 1 or None, what="the held call")
+    with pytest.raises(TimedOut):
+        await abandoned  # the client hangs up while the call is held
+    kept = asyncio.create_task(bot.send_message(USER, "patient"))
+    await fake.wait_for(lambda: fake.held["sendMessage"] == 2 or None, what="both held")
+    assert fake.sent(USER) == []
+
+    fake.release("sendMessage")
+    await kept
+
+    assert [m["text"] for m in fake.sent(USER)] == ["patient"]
+    assert sorted(call.status for call in fake.calls_of("sendMessage")) == [200, 499]
+    assert fake.held["sendMessage"] == 0
+
+
 async def test_blocked_user_answers_403(fake: FakeBotApi, bot: Bot) -> None:
     fake.user_sends(USER, "/start")
     fake.user_blocks(USER)

@@ -6,6 +6,12 @@ import io
 
 from bot.channels.console import chat, pressed, render
 from bot.conversation import Button, Conversation, Reply
+from bot.conversation.replies import load_replies
+from bot.storage.db import Database
+from knowledge.advisor import default_rules
+from knowledge.retrieval import Retriever
+from nlu.pipeline import Nlu
+from tests.bot.channels.conftest import free_port
 
 BUTTONS = [Button("What is a promotion?", "kb:what-is-promotion"), Button("None", "dym:none")]
 
@@ -46,3 +52,17 @@ async def test_a_number_with_no_buttons_on_screen_is_a_message(
     stdout = io.StringIO()
     await chat(conversation, user="bob", stdin=io.StringIO("hi\n1\n"), stdout=stdout)
     assert "I read words better than emoji" in stdout.getvalue()  # "1" has no words to read
+
+
+async def test_a_database_that_cannot_be_reached_gets_a_try_again_and_the_chat_goes_on(
+    nlu: Nlu, retriever: Retriever
+) -> None:
+    unreachable = Database(f"postgresql+asyncpg://careerbot@127.0.0.1:{free_port()}/nowhere")
+    conversation = Conversation(nlu=nlu, retriever=retriever, rules=default_rules(),
+                                database=unreachable, replies=load_replies())  # fmt: skip
+    stdout = io.StringIO()
+    try:
+        await chat(conversation, user="cy", stdin=io.StringIO("hi\n/goals\n"), stdout=stdout)
+    finally:
+        await unreachable.dispose()
+    assert stdout.getvalue().count("I can't reach my memory right now") == 2
