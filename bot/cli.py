@@ -276,28 +276,37 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    """Measure NLU throughput, ask/judge/NLU latency and load times."""
+    """Run every benchmark and print one table of figures against targets (or one part)."""
     from bot.bench import render_bench, run_bench
 
     load_nlu(settings)  # build first, so no build is timed
     load_retriever(settings)
-    if args.nudges:
-        from bot.bench_nudges import render_nudge_bench, run_nudge_bench
+    everything = not (args.nlu or args.e2e or args.nudges)
+    report: dict[str, Any] = {}
+    if args.nlu or everything:
+        report["nlu"] = run_bench(settings, messages=args.messages)
+    if args.e2e or everything:
+        from bot.bench_e2e import run_e2e_bench
 
-        nudge_report = run_nudge_bench(settings, users=args.users, postgres_url=args.postgres,
-                                       nudges_count=args.nudge_count,
-                                       rate=args.nudge_rate or settings.nudge_rate)  # fmt: skip
-        print(json.dumps(nudge_report, indent=2) if args.json
-              else render_nudge_bench(nudge_report))  # fmt: skip
-        return 0
-    if args.e2e:
-        from bot.bench_e2e import render_e2e, run_e2e_bench
+        report["e2e"] = run_e2e_bench(settings)
+    if args.nudges or everything:
+        from bot.bench_nudges import run_nudge_bench
 
-        e2e = run_e2e_bench(settings)
-        print(json.dumps(e2e, indent=2) if args.json else render_e2e(e2e))
-        return 0
-    report = run_bench(settings, messages=args.messages)
-    print(json.dumps(report, indent=2) if args.json else render_bench(report))
+        report["nudges"] = run_nudge_bench(settings, users=args.users, postgres_url=args.postgres,
+                                           nudges_count=args.nudge_count,
+                                           rate=args.nudge_rate or settings.nudge_rate)  # fmt: skip
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif everything:
+        from bot.bench_report import render_report
+
+        print(render_report(report["nlu"], report["e2e"], report["nudges"]))
+    else:
+        from bot.bench_e2e import render_e2e
+        from bot.bench_nudges import render_nudge_bench
+
+        renderers = {"nlu": render_bench, "e2e": render_e2e, "nudges": render_nudge_bench}
+        print("\n\n".join(renderers[part](figures) for part, figures in report.items()))
     return 0
 
 
@@ -515,17 +524,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="messages for the throughput run (default 20000)",
     )
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument(
+        "--nlu",
+        action="store_true",
+        help="only the NLU, ask and judge (in one process pinned to one core)",
+    )
     bench.add_argument("--e2e", action="store_true",
-                       help="end to end instead: a real `careerbot run` against the fake Bot "
-                            "API (needs a source checkout with the dev extra)")  # fmt: skip
+                       help="only end to end: a real `careerbot run` against the fake Bot API "
+                            "(needs a source checkout with the dev extra)")  # fmt: skip
     bench.add_argument("--nudges", action="store_true",
-                       help="nudges instead: the due query with --users scheduled users and "
-                            "the dispatcher's rate for --nudge-count nudges")  # fmt: skip
+                       help="only nudges: the due query with --users scheduled users and the "
+                            "dispatcher's rate for --nudge-count nudges")  # fmt: skip
     bench.add_argument("--users", type=int, default=1_000_000)
     bench.add_argument("--postgres", metavar="URL",
                        help="also time the due query on this PostgreSQL server (a scratch "
                             "database is created and dropped)")  # fmt: skip
-    bench.add_argument("--nudge-count", type=int, default=10_000)
+    bench.add_argument("--nudge-count", type=int, default=2_500)
     bench.add_argument("--nudge-rate", type=float, help="default: NUDGE_RATE")
     bench.set_defaults(handler=cmd_bench)
     return parser

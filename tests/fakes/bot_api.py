@@ -164,6 +164,9 @@ class _Fault:
     retry_after: int | None
 
 
+_DROPPED = 499  # the status a dropped call is recorded with (nginx's "client closed")
+
+
 @dataclass
 class _Chat:
     user: JsonDict
@@ -658,6 +661,13 @@ class FakeBotApi:
         faults = self._faults.setdefault(self._canonical(method), deque())
         faults.extend(_Fault(status, description, retry_after) for _ in range(times))
 
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without an answer and
+        without carrying them out, as a proxy or a network failure would."""
+        faults = self._faults.setdefault(self._canonical(method), deque())
+        faults.extend(_Fault(_DROPPED, "connection closed without an answer", None)
+                      for _ in range(times))  # fmt: skip
+
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` only after ``seconds``.
 
@@ -784,12 +794,16 @@ class FakeBotApi:
             if (gate := self._gates.get(name)) is not None:
                 await self._hold(name, gate)
                 if request.transport is None or request.transport.is_closing():
-                    self._record(Call(name, params, arrived, 499, "client closed the request"))
-                    return web.Response(status=499)
+                    self._record(Call(name, params, arrived, _DROPPED, "client hung up"))
+                    return web.Response(status=_DROPPED)
             if delays := self._delays.get(name):
                 await self._sleep(delays.popleft())
             if faults := self._faults.get(name):
                 fault = faults.popleft()
+                if fault.status == _DROPPED and request.transport is not None:
+                    self._record(Call(name, params, arrived, _DROPPED, fault.description))
+                    request.transport.abort()
+                    return web.Response(status=_DROPPED)
                 raise BotApiError(fault.status, fault.description, retry_after=fault.retry_after)
             result = await handler(params)
         except BotApiError as error:

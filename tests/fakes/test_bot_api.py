@@ -24,7 +24,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from tests.fakes.bot_api import FakeBotApi, UploadedFile, parse_html
@@ -377,6 +385,18 @@ async def test_held_call_waits_for_release_and_is_dropped_if_the_client_hangs_up
     assert [m["text"] for m in fake.sent(USER)] == ["patient"]
     assert sorted(call.status for call in fake.calls_of("sendMessage")) == [200, 499]
     assert fake.held["sendMessage"] == 0
+
+
+async def test_a_dropped_call_closes_the_connection_and_is_not_carried_out(
+    fake: FakeBotApi, bot: Bot
+) -> None:
+    fake.add_user(USER)
+    fake.drop("sendMessage")
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER, "lost")
+    await bot.send_message(USER, "through")
+    assert [m["text"] for m in fake.sent(USER)] == ["through"]
+    assert [call.status for call in fake.calls_of("sendMessage")] == [499, 200]
 
 
 async def test_blocked_user_answers_403(fake: FakeBotApi, bot: Bot) -> None:

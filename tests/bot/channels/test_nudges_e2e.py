@@ -57,8 +57,12 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
     logged = await reply_to(fake, ANN, count + 1)
     assert "progress on" in logged["text"]
 
+    fake.fail("sendMessage", status=502, description="Bad Gateway")  # then a retry...
+    fake.drop("sendMessage")  # ...whose connection closes: retried again
     code, output = await run_once(bot_env, A_WEEK_LATER)  # Bob blocked the bot: not retried
     assert "sent 1, skipped 0, failed 0" in output
+    assert [c.status for c in fake.calls_of("sendMessage")][-3:] == [502, 499, 200]
+    assert sum("weekly growth nudge" in m.get("text", "") for m in fake.sent(ANN)) == 2
 
     count = fake.sent_count(ANN)
     fake.user_sends(ANN, "/goals")
