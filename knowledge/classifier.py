@@ -10,13 +10,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-import spacy
 from spacy.language import Language
 
 import nlu.architectures
 import nlu.components
 from knowledge.base import DATA_DIR, load_knowledge
 from knowledge.text import plain_text
+from nlu.pipeline import load_pipeline
 from nlu.train import digest, is_current, train_classifier
 
 CONFIG_PATH = Path(str(files("knowledge") / "config.cfg"))
@@ -48,4 +48,4 @@ def load(model_dir: Path, *, build_if_needed: bool = True) -> Language:
     """The trained classifier, built first when missing or out of date."""
     if build_if_needed and not is_current(model_dir, fingerprint()):
         train(model_dir)
-    return spacy.load(model_dir)
+    return load_pipeline(model_dir)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import spacy
+from spacy.tokenizer import Tokenizer
+
+from nlu.dataset import DEV_PATH, TRAIN_PATH, load_examples
 from nlu.intents import Intent
-from nlu.pipeline import MAX_CHARS, Nlu
+from nlu.pipeline import MAX_CHARS, Nlu, load_pipeline
 
 
 @pytest.mark.parametrize(
@@ -124,3 +129,25 @@ def test_result_as_dict_has_the_documented_fields(nlu: Nlu) -> None:
     data = nlu.parse("I got a 12% raise").to_dict()
     assert {"intent", "confidence", "ranking", "entities", "fallback", "reason"} <= data.keys()
     assert {"label", "text", "value"} <= data["entities"][0].keys()
+
+
+def _pattern(tokenizer: Tokenizer, name: str) -> str | None:
+    """The regular expression behind one of the tokenizer's matching functions."""
+    function = getattr(tokenizer, name)
+    return None if function is None else str(function.__self__.pattern)
+
+
+@pytest.mark.parametrize("which", ["nlu", "kb"])
+def test_the_tokenizer_built_from_config_is_the_one_saved(
+    which: str, model_dir: Path, kb_model_dir: Path
+) -> None:
+    """Loading skips reading the tokenizer back: it must be the saved one, rules and all."""
+    directory = {"nlu": model_dir, "kb": kb_model_dir}[which]
+    fast, full = load_pipeline(directory).tokenizer, spacy.load(directory).tokenizer
+    assert fast.rules == full.rules
+    for name in ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match"):
+        assert _pattern(fast, name) == _pattern(full, name), name
+    texts = [e.text for path in (TRAIN_PATH, DEV_PATH) for e in load_examples(path)]
+    texts += ["e-mail me@x.org at 5:30pm, can't won't U.S.A. 10k$ :-) https://a.b/c?d=1"]
+    for text in texts:
+        assert [t.text for t in fast(text)] == [t.text for t in full(text)], text

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot.storage.db import Database, is_unavailable
+from bot.storage.db import SCHEMA_HEAD, Database, alembic_config, is_unavailable
 from tests.bot.channels.conftest import free_port
 
 
@@ -32,3 +33,23 @@ async def test_waiting_for_a_database_that_never_comes_gives_up_with_its_error(
         await database.dispose()
     waits = [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
     assert len(waits) >= 2  # it tried again, with backoff, before giving up
+
+
+def test_the_schema_head_constant_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+async def test_a_database_at_the_head_is_left_alone_and_an_older_one_upgraded(
+    database: Database,
+) -> None:
+    await database.upgrade()  # at the head already: no Alembic run
+    assert await database.current_revision() == SCHEMA_HEAD
+    async with database.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        await connection.execute(text("DROP TABLE processed_updates"))  # as before 0003
+    await database.upgrade()
+    assert await database.current_revision() == SCHEMA_HEAD
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT count(*) FROM processed_updates"))
