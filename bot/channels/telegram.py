@@ -222,7 +222,12 @@ class TelegramChannel:
     async def _send(self, bot: ExtBot[Any], chat_id: int, replies: list[Reply]) -> None:
         try:
             for reply in replies:
-                await send_reply(bot, chat_id, reply)
+                try:
+                    await send_reply(bot, chat_id, reply)
+                except TimedOut:
+                    # Telegram may well have delivered it: sending it again could show it
+                    # twice, and an apology next to an answer that did arrive would confuse.
+                    log.warning("a reply timed out; not sent again (it may have arrived)")
         except Forbidden:
             log.info("a user has blocked the bot; marking them inactive")
             await self._mark_blocked(chat_id, blocked=True)

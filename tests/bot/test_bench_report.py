@@ -16,7 +16,8 @@ NLU: dict[str, Any] = {
 E2E: dict[str, Any] = {
     "round_trip_ms": {"p50": 18.7, "p95": 26.4},
     "concurrent": {"users": 50, "messages_per_second": 133.0, "bot_cpu_ms_per_message": 7.5},
-    "startup_to_first_reply_seconds": 2.9, "memory_kib": {"VmRSS": 256_000, "VmHWM": 264_000},
+    "startup_to_first_reply_seconds": 2.9, "startup_runs_seconds": [3.4, 2.9, 2.7, 2.9, 2.8],
+    "memory_kib": {"VmRSS": 256_000, "VmHWM": 264_000},
 }  # fmt: skip
 DUE = {"users": 1_000_000, "query_ms_p50": 7.3, "query_ms_max": 8.0}
 NUDGES: dict[str, Any] = {
@@ -35,7 +36,9 @@ def test_every_figure_is_a_row_with_its_target_and_whether_it_is_met() -> None:
     assert "8,471 messages/s" in rows["NLU `nlp.pipe` throughput, one core"]
     assert rows["NLU one message incl. entities, p99"].endswith("| 1.20 ms | < 2 ms | yes |")
     assert rows["throughput, 50 users at once"].endswith("| ≥ 200 messages/s | **no** |")
-    assert rows["start-up to first reply"].endswith("| 2.90 s | ≤ 3 s | yes |")
+    assert rows["start-up to first reply"].endswith(
+        "| 2.90 s (median of 5: 2.70 to 3.40 s) | ≤ 3 s | yes |"
+    )
     assert "| 250 / 258 MB | ≤ 300 MB | yes |" in rows["resident memory, now / peak"]
     assert "100.2% of the rate" in rows["nudge dispatch at NUDGE_RATE=25"]
     assert rows["nudge dispatch, no throttle"].endswith("| shown | — |")

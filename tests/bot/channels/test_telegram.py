@@ -195,6 +195,20 @@ async def test_server_errors_are_retried_and_nothing_is_doubled(
     assert [c.status for c in fake.calls_of("sendMessage")] == [502, 499, 500, 200]
 
 
+async def test_a_reply_that_times_out_is_not_sent_again_nor_apologised_for(
+    fake: FakeBotApi, start_bot: StartBot
+) -> None:
+    bot = await start_bot()
+    fake.delay("sendMessage", 6.0)  # past the bot's 5 s read timeout; Telegram delivers it
+    fake.user_sends(ANN, "hi")
+    [reply] = await fake.wait_for_messages(ANN, 1, timeout=20)
+    assert "Hello" in reply["text"]
+    fake.user_sends(ANN, "thanks")
+    await reply_to(fake, ANN, 2)
+    assert len(fake.sent(ANN)) == 2  # the slow answer once, then the next one; no apology
+    assert "a reply timed out; not sent again" in bot.log()
+
+
 async def test_a_lasting_failure_is_logged_and_the_user_told_when_possible(
     fake: FakeBotApi, start_bot: StartBot
 ) -> None:
