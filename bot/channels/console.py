@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import html
-import logging
 import re
 from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Button, Conversation, Incoming, Reply, Sender
-from bot.storage.db import is_unavailable
-
-log = logging.getLogger(__name__)
 
 QUIT = {"/quit", "/exit"}
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote)\b[^>]*>")
@@ -57,15 +53,11 @@ def _save(name: str, content: bytes) -> Path:
 
 
 async def _answer(conversation: Conversation, incoming: Incoming) -> list[Reply]:
-    """The core's replies, or, when it fails, a reply saying so: the chat goes on."""
+    """The core's replies, or, when it fails, its apology: the chat goes on."""
     try:
         return await conversation.handle(incoming)
     except Exception as error:  # the user gets an answer, and the next line is read
-        if is_unavailable(error):
-            log.warning("the database cannot be reached (%s)", type(error).__name__)
-            return [Reply(conversation.replies.storage_unavailable)]
-        log.exception("error while handling a message")
-        return [Reply(conversation.replies.failed)]
+        return [conversation.apology(error)]
 
 
 async def chat(

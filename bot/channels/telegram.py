@@ -54,7 +54,6 @@ from bot.conversation import Incoming, Reply, Sender
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
 from bot.storage import crud
-from bot.storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -186,22 +185,13 @@ class TelegramChannel:
         await self._mark_blocked(change.from_user.id, blocked=blocked)
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log the error and tell the user to try again.
-
-        The message's transaction was rolled back (its update id with it), so nothing of it
-        was stored; a database that cannot be reached gets its own, reassuring answer.
-        """
-        replies = self.conversation.replies
-        if context.error is not None and is_unavailable(context.error):
-            log.warning("the database cannot be reached (%s): asked the user to try again",
-                        type(context.error).__name__)  # fmt: skip
-            text = replies.storage_unavailable
-        else:
-            log.error("error while handling an update", exc_info=context.error)
-            text = replies.failed
+        """Log the error and tell the user to try again."""
+        if context.error is None:
+            return
+        apology = self.conversation.apology(context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, text)
+                await context.bot.send_message(update.effective_chat.id, apology.text)
 
     def _typing(self, bot: ExtBot[Any], chat_id: int) -> asyncio.Task[None]:
         """Show "typing…" if the reply takes longer than ``typing_delay``; cancel the task when

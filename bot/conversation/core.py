@@ -22,7 +22,7 @@ from bot.conversation.messages import Button, Incoming, Reply
 from bot.conversation.replies import Replies
 from bot.conversation.turn import Turn, escape
 from bot.storage import crud
-from bot.storage.db import Database
+from bot.storage.db import Database, is_unavailable
 from knowledge.advisor import Facts, Judgement, Rules, apply_answer, decide, judge
 from knowledge.retrieval import Retriever
 from nlu.intents import Intent
@@ -90,6 +90,17 @@ class Conversation:
                 return []
             await session.commit()
         return turn.replies
+
+    def apology(self, error: BaseException) -> Reply:
+        """The reply to a message whose handling failed with ``error``, which is logged. Its
+        transaction was rolled back, so nothing of it was stored; a database that cannot be
+        reached gets its own, reassuring answer (and a warning, not an error, in the log)."""
+        if is_unavailable(error):
+            log.warning("the database cannot be reached (%s): asked the user to try again",
+                        type(error).__name__)  # fmt: skip
+            return Reply(self.replies.storage_unavailable)
+        log.error("error while handling an update", exc_info=error)
+        return Reply(self.replies.failed)
 
     async def _store(self, turn: Turn) -> None:
         if turn.forgotten:
