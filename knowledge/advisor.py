@@ -24,6 +24,9 @@ from knowledge.text import nearest_word
 from nlu.yamlfile import read_yaml
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
+_TITLE_CASE_TAIL = re.compile(
+    r"(?:\b(?!(?:To|As|From|Was|Now|Into|The|An?|I|I'm|Me|My|New|Old)\b)[A-Z][\w&/-]*\s+){1,3}$"
+)
 _WORD = re.compile(r"[a-z]+")
 _CORRECTIONS_CACHE = 50_000
 
@@ -46,6 +49,7 @@ class Facts:
     selection: bool = False
     title_changed: bool = False
     growth: tuple[str, ...] = ()
+    self_employed: bool = False
 
     def merged(self, known: Facts) -> Facts:
         """These facts, with gaps filled from ``known`` (earlier messages and answers)."""
@@ -57,6 +61,7 @@ class Facts:
             selection=self.selection or known.selection,
             title_changed=self.title_changed or known.title_changed,
             growth=tuple(dict.fromkeys(known.growth + self.growth)),
+            self_employed=self.self_employed or known.self_employed,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,6 +140,10 @@ class Rules:
         rungs = sorted({rung for ladder in self.ladders for rung in ladder}, key=len, reverse=True)
         self._rung = re.compile(r"\b(" + "|".join(map(re.escape, rungs)) + r")\b")
         self._before_title = re.compile(data["before_title"])
+        self._person_before = re.compile(data["person_before"])
+        self._org_name = re.compile(data["org_name"])
+        self._old_role = re.compile(data["old_role"])
+        self._person_after = re.compile(data["person_after"])
         self._after_title = re.compile(data["after_title"])
         self.questions = {
             name: Question(name, spec["text"], [(label, value) for label, value in spec["options"]])
@@ -152,6 +161,8 @@ class Rules:
             if len(word) < 5:
                 return word
             fixed = self._corrections.get(word)
+            if fixed is None and word.endswith("s") and word[:-1] in self._corrections:
+                fixed = word  # "titles" is a plural, not a typo of "title"
             if fixed is None:
                 fixed = nearest_word(word, self._known_words, 1) or word
                 if len(self._corrections) < _CORRECTIONS_CACHE:
@@ -206,6 +217,11 @@ class Rules:
                     return "up" if after > before else "down"
         return None
 
+    def unranked_old_role(self, text: str) -> bool:
+        """Whether the text names the user's old role without any ranked word."""
+        match = self._old_role.search(text)
+        return match is not None and self._phrase_rank(match.group(1)) is None
+
     def _phrase_rank(self, phrase: str) -> int | None:
         ranks = [self._title_word_ranks[w] for w in re.findall(r"[a-z]+", phrase)
                  if w in self._title_word_ranks]  # fmt: skip
@@ -213,12 +229,23 @@ class Rules:
 
     def title_role(self, text_before: str) -> str | None:
         """'old' or 'new' for a title preceded by this text, when the words say which."""
-        tail = text_before[-30:].lower()
+        # Title-case words just before belong to the title: "used to be Customer Success".
+        tail = _TITLE_CASE_TAIL.sub("", text_before[-60:])[-30:].lower()
         if self._before_title.search(tail):
             return "old"
         if self._after_title.search(tail):
             return "new"
         return None
+
+    def names_someone_else(self, text: str, start: int, end: int) -> bool:
+        """Whether the job title at ``text[start:end]`` is another person ("the owner sent
+        me on a course"), not the user's old or new role."""
+        return bool(self._person_before.search(text[max(0, start - 40) : start].lower())
+                    and self._person_after.search(text[end : end + 30].lower()))  # fmt: skip
+
+    def employers_named(self, text: str) -> int:
+        """How many different employers the text names after "at" (original case)."""
+        return len({match.group(1).lower() for match in self._org_name.finditer(text)})
 
     def found(self, name: str, text: str) -> bool:
         """Whether a fact's phrases occur in ``text`` other than right after a negation."""
@@ -244,6 +271,8 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
     same_org: bool | None = None
     for entity in entities:
         if entity.label == "JOB_TITLE":
+            if rules.names_someone_else(text, entity.start, entity.end):
+                continue
             value = entity.value
             role = rules.title_role(text[: entity.start])
             titles.append(TitleMention(entity.start, value["rank"], value["explicit_level"], role))
@@ -254,7 +283,17 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
 
     # From the most explicit evidence to the least: a stated move down, a numbered grade,
     # two rungs of a known ladder, "same title", being moved up, the titles' ranks.
-    explicit = rules.grade_direction(folded) or rules.ladder_direction(folded)
+    titled = _title_direction(titles)
+    ladder = rules.ladder_direction(folded)
+    # "Analyst to Associate" is up on a bank's ladder and down on the generic one: when the
+    # two disagree outright and no raise says which, the direction is left to ask.
+    conflict = (
+        {ladder, titled} == {"up", "down"} and all(t.explicit for t in titles) and pay != "up"
+    )
+    grade = rules.grade_direction(folded)
+    if grade == "down" and rules.found("level_up", folded):
+        grade = "up"  # "moved up from Grade 7 to Grade 6": some scales count down
+    explicit = grade or (None if conflict else ladder)
     level: str | None
     if rules.found("level_down", folded):
         level = "down"
@@ -264,18 +303,33 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         level = "same"
     elif rules.found("level_up", folded):
         level = "up"
+    elif conflict:
+        level = None
     else:
-        level = _title_direction(titles) or rules.pair_direction(folded)
+        level = titled or rules.pair_direction(folded)
+        new = [t for t in titles if t.role == "new" and t.explicit]
+        if level is None and len(titles) == 1 and new and rules.unranked_old_role(folded):
+            # "I was a letter carrier, now I'm the delivery supervisor": an unranked old
+            # role counts as the middle of the ladder.
+            level = "up" if new[0].rank > 3 else "down" if new[0].rank < 3 else None
         if level is None and rules.found("level_up_unattributed", folded):
             level = "up"
     # Being moved up by someone ("they made me", "promoted me") or up a grade or rank
     # happens inside the organisation, unless the message says it is a new employer.
     if level == "up" and same_org is None and (explicit or rules.found("level_up", folded)):
         same_org = True
-    if rules.found("new_org", folded):
+    if rules.found("new_org", folded) or rules.employers_named(text) >= 2:
         same_org = False
     elif same_org is None and rules.found("same_org", folded):
         same_org = True
+    self_employed = rules.found("self_employed", folded)
+    if (
+        self_employed
+        and level == "down"
+        and explicit is None
+        and not rules.found("level_down", folded)
+    ):
+        level = None  # "hired my first apprentice": a title below theirs is not their own
     growth = tuple(kind for kind in GROWTH_KINDS if rules.found(kind, folded))
     return Facts(
         level=level,
@@ -285,6 +339,7 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         selection=rules.found("selection", folded),
         title_changed=len(titles) >= 2 or rules.found("title_changed", folded),
         growth=growth,
+        self_employed=self_employed,
     )
 
 
@@ -303,11 +358,11 @@ def _title_direction(titles: list[TitleMention]) -> str | None:
         new = next(t for t in reversed(titles) if t is not old)
     assert old is not None
     assert new is not None
-    if not (old.explicit or new.explicit):
-        return None  # "Specialist II" to "Consultant": nothing says which is higher
-    if new.rank > old.rank:
-        return "up"
-    return "down" if new.rank < old.rank else "same"
+    if new.rank != old.rank and (old.explicit or new.explicit):
+        return "up" if new.rank > old.rank else "down"
+    if new.rank == old.rank and old.explicit and new.explicit:
+        return "same"
+    return None  # "Specialist II" to "Consultant": nothing says which is higher
 
 
 def apply_answer(facts: Facts, question_id: str, value: str) -> Facts:
@@ -344,6 +399,11 @@ def decide(facts: Facts, rules: Rules) -> Judgement:
             found.append(reasons["raise_only"])
         return found
 
+    if facts.self_employed and facts.level in {None, "same"}:
+        found = growth_reasons() or [reasons["self_employed"]]
+        return Judgement(Verdict.ADVANCEMENT,
+                         "Advancement (growing your own practice), not a promotion.",
+                         facts, found)  # fmt: skip
     if facts.level == "down":
         return Judgement(Verdict.NEITHER, "Not a promotion: the move is to a lower level.",
                          facts, [reasons["down"]])  # fmt: skip

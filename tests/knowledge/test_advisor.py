@@ -170,3 +170,40 @@ def test_acting_roles_new_employers_and_associate_titles(
     nlu: Nlu, text: str, verdict: Verdict
 ) -> None:
     assert verdict_of(nlu, text) == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        # someone else's title is not the user's old or new role
+        ("the store manager sent me on a forklift course", Verdict.ADVANCEMENT),
+        # two employers named after "at"
+        ("I was a barista at Costa and now I'm shift manager at Starbucks", Verdict.ADVANCEMENT),
+        # working for oneself: no organisation to promote you, and an apprentice is not a step down
+        ("I'm a freelance translator and I raised my rates for new clients", Verdict.ADVANCEMENT),
+        ("self-employed electrician, just took on my first apprentice", Verdict.ADVANCEMENT),
+        # a ladder that disagrees with the generic ranks, and nothing else says which way
+        ("they changed my title from Analyst to Associate", Verdict.UNCLEAR),
+        # grades with a letter, and scales that count down when the words say up
+        ("moved from E9a to E10 in the same office", Verdict.PROMOTION),
+        ("moved up from grade 7 to grade 6 in my department", Verdict.PROMOTION),
+        # pay steps inside one grade are a raise, not a new position
+        ("step 2 to step 3 on the pay scale, same grade", Verdict.ADVANCEMENT),
+        # an acting role that may or may not become permanent
+        ("I'm acting head of unit until they decide whether it will be made permanent",
+         Verdict.UNCLEAR),
+        # a retitle whose old name is written in title case before the title
+        ("New title is Client Partner (used to be Client Manager)", Verdict.UNCLEAR),
+        # "new job" alone says nothing about the employer
+        ("starting a new job next week as shift lead", Verdict.UNCLEAR),
+        # an unranked old role against a ranked new one
+        ("I was a bus driver and now I'm the depot supervisor at the same depot",
+         Verdict.PROMOTION),
+        ("the Navy advanced me from seaman to petty officer third class", Verdict.PROMOTION),
+        ("dropped from the first team to the reserves this season", Verdict.NEITHER),
+    ],
+)  # fmt: skip
+def test_people_employers_self_employment_ladders_and_grades(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
