@@ -12,7 +12,7 @@ answers, and facts from earlier messages, go back in as ``known``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
@@ -24,6 +24,9 @@ from knowledge.text import nearest_word
 from nlu.yamlfile import read_yaml
 
 GROWTH_KINDS = ("lateral_move", "education", "skills", "network", "project")
+_ROMAN = ["", "i", "ii", "iii", "iv", "v"]
+# "engineer i to engineer ii": the same title a numbered step up or down.
+_ROMAN_CHANGE = re.compile(r"\b([a-z]+) (i{1,3}|iv|v) (?:to|->|→) (?:an? )?\1 (i{1,3}|iv|v)\b")
 _TITLE_CASE_TAIL = re.compile(
     r"(?:\b(?!(?:To|As|From|Was|Now|Into|The|An?|I|I'm|Me|My|New|Old)\b)[A-Z][\w&/-]*\s+){1,3}$"
 )
@@ -136,15 +139,23 @@ class Rules:
         self._title_word_ranks: dict[str, int] = data["title_word_ranks"]
         self._not_before = frozenset(data["title_pair_not_before"])
         self._not_after = frozenset(data["title_pair_not_after"])
-        self.ladders = [[rung.lower() for rung in ladder] for ladder in data["ladders"]]
+        # Each ladder maps every name of a rung ("sgt / sergeant") to the rung's height.
+        self.ladders = [
+            {name.strip(): height for height, rung in enumerate(ladder)
+             for name in rung.lower().split("/")}
+            for ladder in data["ladders"]
+        ]  # fmt: skip
         rungs = sorted({rung for ladder in self.ladders for rung in ladder}, key=len, reverse=True)
         self._rung = re.compile(r"\b(" + "|".join(map(re.escape, rungs)) + r")\b")
         self._before_title = re.compile(data["before_title"])
         self._person_before = re.compile(data["person_before"])
         self._org_name = re.compile(data["org_name"])
         self._old_role = re.compile(data["old_role"])
+        self._question = re.compile(data["question"])
+        self._pay_same = re.compile(data["pay_same"])
         self._person_after = re.compile(data["person_after"])
         self._after_title = re.compile(data["after_title"])
+        self._after_old_title = re.compile(data["after_old_title"])
         self.questions = {
             name: Question(name, spec["text"], [(label, value) for label, value in spec["options"]])
             for name, spec in data["questions"].items()
@@ -173,8 +184,11 @@ class Rules:
 
     def grade_direction(self, text: str) -> str | None:
         """'band 5 to band 6' -> up; 'E-5 to E-4' -> down."""
+        roman = _ROMAN_CHANGE.search(text)
         match = self._grade_change.search(text) or self._grade_from_to.search(text)
-        if match is not None:
+        if roman is not None:
+            before, after = (_ROMAN.index(roman.group(i)) for i in (2, 3))
+        elif match is not None:
             before, after = int(match.group(1)), int(match.group(2))
         else:
             numbers = [int(m.group(1)) for m in self._grade_mention.finditer(text)]
@@ -186,17 +200,20 @@ class Rules:
     def ladder_direction(self, text: str) -> str | None:
         """Up or down between two rungs of one career ladder named in the text."""
         mentions = [(m.start(), m.group(1)) for m in self._rung.finditer(text)]
+        current = {m.start() for m in self._rung.finditer(text)
+                   if self.followed_as_current(text[m.end() : m.end() + 20])}  # fmt: skip
         for ladder in self.ladders:
             found = [(start, rung) for start, rung in mentions if rung in ladder]
-            if len({rung for _, rung in found}) < 2:
+            if len({ladder[rung] for _, rung in found}) < 2:
                 continue
-            roles = {start: self.title_role(text[:start]) for start, _ in found}
+            roles = {start: "old" if start in current else self.title_role(text[:start])
+                     for start, _ in found}  # fmt: skip
             old = next((f for f in found if roles[f[0]] == "old"), None)
             new = next((f for f in found if roles[f[0]] == "new" and f != old), None)
             if old is None:
-                old = next(f for f in found if new is None or f[1] != new[1])
-            new = new or next(f for f in reversed(found) if f[1] != old[1])
-            step = ladder.index(new[1]) - ladder.index(old[1])
+                old = next(f for f in found if new is None or ladder[f[1]] != ladder[new[1]])
+            new = new or next(f for f in reversed(found) if ladder[f[1]] != ladder[old[1]])
+            step = ladder[new[1]] - ladder[old[1]]
             if step:
                 return "up" if step > 0 else "down"
         return None
@@ -204,7 +221,7 @@ class Rules:
     def pair_direction(self, text: str) -> str | None:
         """Up or down in "X to Y" when the words of the titles rank them ("team member to
         team leader"); None when neither title has a ranked word or they rank the same."""
-        for match in self._title_pair.finditer(text):
+        for match in _overlapping(self._title_pair, text):
             before_words, after_words = match.group(1).split(), match.group(2).split()
             if not before_words or not after_words:
                 continue
@@ -215,7 +232,18 @@ class Rules:
                 before, after = (3 if rank is None else rank for rank in ranks)
                 if after != before:
                     return "up" if after > before else "down"
+                if " back to" in match.group(0) or " back ->" in match.group(0):
+                    return "down"  # "senior manager back to manager"
         return None
+
+    def without_questions(self, text: str) -> str:
+        """The text without the user's own question ("is that a step up?", "promotion or
+        nah"), whose words ask about a fact rather than state it."""
+        return self._question.sub(" ", text)
+
+    def pay_kept(self, text: str) -> bool:
+        """Whether the text says there was no raise ("not a raise but...")."""
+        return self._pay_same.search(text) is not None
 
     def unranked_old_role(self, text: str) -> bool:
         """Whether the text names the user's old role without any ranked word."""
@@ -237,6 +265,10 @@ class Rules:
             return "new"
         return None
 
+    def followed_as_current(self, text_after: str) -> bool:
+        """Whether the words after a title mark it as the role the user has now ("here")."""
+        return self._after_old_title.search(text_after.lower()) is not None
+
     def names_someone_else(self, text: str, start: int, end: int) -> bool:
         """Whether the job title at ``text[start:end]`` is another person ("the owner sent
         me on a course"), not the user's old or new role."""
@@ -255,6 +287,15 @@ class Rules:
         return False
 
 
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, including those that start inside an earlier one ("asked to go from
+    senior manager back to manager": the pair starts at "from")."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start() + 1
+
+
 @lru_cache(maxsize=1)
 def default_rules(path: Path = DATA_DIR / "advisor.yml") -> Rules:
     return Rules(read_yaml(path))
@@ -265,7 +306,9 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
 
     ``entities`` are the NLU's entities (anything with ``label``, ``start`` and ``value``).
     """
-    folded = rules.correct(" ".join(text.lower().replace("’", "'").split()))
+    folded = rules.without_questions(
+        rules.correct(" ".join(text.lower().replace("’", "'").split()))
+    )
     titles: list[TitleMention] = []
     pay: str | None = None
     same_org: bool | None = None
@@ -275,6 +318,8 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
                 continue
             value = entity.value
             role = rules.title_role(text[: entity.start])
+            if role is None and rules.followed_as_current(text[entity.end : entity.end + 20]):
+                role = "old"
             titles.append(TitleMention(entity.start, value["rank"], value["explicit_level"], role))
         elif entity.label == "PAY_CHANGE" and pay is None:
             pay = entity.value["direction"]
@@ -283,6 +328,8 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
 
     # From the most explicit evidence to the least: a stated move down, a numbered grade,
     # two rungs of a known ladder, "same title", being moved up, the titles' ranks.
+    if pay == "up" and rules.pay_kept(folded):
+        pay = "same"
     titled = _title_direction(titles)
     ladder = rules.ladder_direction(folded)
     # "Analyst to Associate" is up on a bank's ladder and down on the generic one: when the
@@ -306,8 +353,9 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
     elif conflict:
         level = None
     else:
-        level = titled or rules.pair_direction(folded)
-        new = [t for t in titles if t.role == "new" and t.explicit]
+        paired = rules.pair_direction(folded)
+        level = titled if titled not in {None, "same"} else paired or titled
+        new = [t for t in titles if t.role != "old" and t.explicit]
         if level is None and len(titles) == 1 and new and rules.unranked_old_role(folded):
             # "I was a letter carrier, now I'm the delivery supervisor": an unranked old
             # role counts as the middle of the ladder.

@@ -392,6 +392,8 @@ def job_title_value(text: str, *, ladder: Sequence[Rung], default_level: str) ->
         and best["level"] not in {"associate", "vp"}
     ):
         rank = best["rank"] - 1  # an assistant manager is a step below the manager
+    elif best is not None and best["rank"] > 1 and words & {"junior", "jr", "entry-level"}:
+        rank = best["rank"] - 1  # a junior analyst is a step below the analyst
     if best is None:
         best = next(r for r in ladder if r["level"] == default_level)
     title = " ".join(_WORD.findall(folded)) or folded.strip()

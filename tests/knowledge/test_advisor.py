@@ -207,3 +207,30 @@ def test_people_employers_self_employment_ladders_and_grades(
     nlu: Nlu, text: str, verdict: Verdict
 ) -> None:
     assert verdict_of(nlu, text) == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        # the user's own question is not a fact: "step up?" does not say it went up
+        ("new title: senior planner, before that: planning manager. step up?", Verdict.NEITHER),
+        ("they moved me to the audit team, is that still a promotion?", Verdict.UNCLEAR),
+        # "not a raise" around the word "raise"
+        ("not a raise but they made me team lead at my company", Verdict.PROMOTION),
+        # ladder rungs by their abbreviations, and roman-numbered steps of one title
+        ("Cpl to Sgt in the same battalion", Verdict.PROMOTION),
+        ("my company moved me from Technician I to Technician II", Verdict.PROMOTION),
+        # back to a lower title of the same rank word
+        ("asked to go from senior manager back to manager at my company", Verdict.NEITHER),
+        # a title followed by "here" is the one the user has now
+        ("offered head chef at another restaurant, I'm a sous chef here", Verdict.ADVANCEMENT),
+        # junior is a step below the same title
+        ("jr designer to designer at the same studio", Verdict.PROMOTION),
+        # a person named after a comma ("owner told me") is not the user's title
+        ("shift lead now, was just a barista, same cafe, owner told me today", Verdict.PROMOTION),
+    ],
+)  # fmt: skip
+def test_questions_no_raise_abbreviations_and_current_roles(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
