@@ -199,8 +199,9 @@ class Rules:
 
     def ladder_direction(self, text: str) -> str | None:
         """Up or down between two rungs of one career ladder named in the text."""
-        mentions = [(m.start(), m.group(1)) for m in self._rung.finditer(text)]
-        current = {m.start() for m in self._rung.finditer(text)
+        matches = list(self._rung.finditer(text))
+        mentions = [(m.start(), m.group(1)) for m in matches]
+        current = {m.start() for m in matches
                    if self.followed_as_current(text[m.end() : m.end() + 20])}  # fmt: skip
         for ladder in self.ladders:
             found = [(start, rung) for start, rung in mentions if rung in ladder]
