@@ -184,7 +184,8 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
     for problem in found:
         print(f"problem: {problem}")
     print(f"{len(kb.entries)} entries, {len(kb.tips)} tips, {len(kb.topics)} topics, "
-          f"{len(kb.documents)} source documents: "
+          f"{len(kb.documents)} source documents, {len(kb.out_of_scope)} out-of-scope "
+          "questions: "
           f"{'OK' if not found else f'{len(found)} problems'}")  # fmt: skip
     return 1 if found else 0
 

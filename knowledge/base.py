@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from knowledge.models import Entry, KnowledgeBase, Tip, TipKind
+from knowledge.models import OUT_OF_SCOPE, Entry, KnowledgeBase, Tip, TipKind
 from nlu.yamlfile import read_yaml
 
 DATA_DIR = Path(str(files("knowledge") / "data"))
@@ -18,12 +18,14 @@ def _read(directory: Path, name: str) -> Any:
 
 
 def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:
-    """Read and validate the entries, tips, topics and source documents (pydantic)."""
+    """Read and validate the entries, tips, topics, source documents and the questions the
+    base does not answer (pydantic)."""
     return KnowledgeBase.model_validate({
         "documents": _read(directory, "sources.yml")["documents"],
         "entries": _read(directory, "entries.yml"),
         "tips": _read(directory, "tips.yml"),
         "topics": _read(directory, "topics.yml"),
+        "out_of_scope": _read(directory, "out_of_scope.yml")["questions"],
     })  # fmt: skip
 
 
@@ -36,6 +38,8 @@ def problems(kb: KnowledgeBase) -> list[str]:
     found: list[str] = []
     entry_ids = Counter(entry.id for entry in kb.entries)
     found += [f"entry id {i!r} is used {n} times" for i, n in entry_ids.items() if n > 1]
+    if OUT_OF_SCOPE in entry_ids:
+        found.append(f"entry id {OUT_OF_SCOPE!r} is the classifier's label for other questions")
     tip_ids = Counter(tip.id for tip in kb.tips)
     found += [f"tip id {i!r} is used {n} times" for i, n in tip_ids.items() if n > 1]
 
@@ -43,6 +47,8 @@ def problems(kb: KnowledgeBase) -> list[str]:
     for entry in kb.entries:
         for question in entry.questions:
             owners.setdefault(fold(question), set()).add(entry.id)
+    for question in kb.out_of_scope:
+        owners.setdefault(fold(question), set()).add(OUT_OF_SCOPE)
     found += [f"question {q!r} is in several entries: {sorted(ids)}"
               for q, ids in owners.items() if len(ids) > 1]  # fmt: skip
 

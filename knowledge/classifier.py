@@ -15,6 +15,7 @@ from spacy.language import Language
 import nlu.architectures
 import nlu.components
 from knowledge.base import DATA_DIR, load_knowledge
+from knowledge.models import OUT_OF_SCOPE
 from knowledge.text import plain_text
 from nlu.pipeline import load_pipeline
 from nlu.train import digest, is_current, train_classifier
@@ -25,19 +26,22 @@ _NLU = Path(nlu.architectures.__file__).parent
 
 def fingerprint() -> str:
     """A digest of what the classifier is built from."""
-    return digest([CONFIG_PATH, DATA_DIR / "entries.yml", _NLU / "architectures.py",
-                   _NLU / "components.py", _NLU / "train.py"])  # fmt: skip
+    data = [DATA_DIR / "entries.yml", DATA_DIR / "out_of_scope.yml"]
+    code = [_NLU / "architectures.py", _NLU / "components.py", _NLU / "train.py"]
+    return digest([CONFIG_PATH, *data, *code])
 
 
 def train(output_dir: Path) -> Path:
-    """Train the entry classifier on every phrasing (and answer) of every entry."""
+    """Train the entry classifier on every phrasing (and answer) of every entry, and on the
+    questions the base does not answer as one more label, ``OUT_OF_SCOPE``."""
     kb = load_knowledge()
     examples = [(question, entry.id) for entry in kb.entries for question in entry.questions]
     examples += [(plain_text(entry.answer), entry.id) for entry in kb.entries]
+    examples += [(question, OUT_OF_SCOPE) for question in kb.out_of_scope]
     return train_classifier(
         config=CONFIG_PATH,
         examples=examples,
-        labels=[entry.id for entry in kb.entries],
+        labels=[entry.id for entry in kb.entries] + [OUT_OF_SCOPE],
         output_dir=output_dir,
         fingerprint=fingerprint(),
         name="careerbot_kb",

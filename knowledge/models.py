@@ -132,6 +132,10 @@ class Topic(Strict):
     entries: list[Id] = Field(min_length=1)
 
 
+# The entry classifier's label for questions the base does not answer (out_of_scope.yml).
+OUT_OF_SCOPE = "out-of-scope"
+
+
 class KnowledgeBase(Strict):
     """Everything in ``knowledge/data``, loaded and validated."""
 
@@ -139,6 +143,8 @@ class KnowledgeBase(Strict):
     entries: list[Entry]
     tips: list[Tip]
     topics: list[Topic]
+    # Questions no entry answers, to teach the classifier where the base ends.
+    out_of_scope: list[str] = Field(default_factory=list)
 
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id (KeyError if there is none)."""

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.base import DATA_DIR, load_knowledge, problems
-from knowledge.models import TipKind, html_problems
+from knowledge.models import OUT_OF_SCOPE, TipKind, html_problems
 
 KB = load_knowledge()
 
@@ -69,6 +69,21 @@ def test_a_dangling_related_id_is_reported(broken: Path) -> None:
 def test_a_question_in_two_entries_is_reported(broken: Path) -> None:
     _edit_entries(broken, lambda e: e[1]["questions"].append(e[0]["questions"][0]))
     assert any("several entries" in p for p in problems(load_knowledge(broken)))
+
+
+def test_an_out_of_scope_question_that_an_entry_answers_is_reported(broken: Path) -> None:
+    entries = yaml.safe_load((broken / "entries.yml").read_text())
+    path = broken / "out_of_scope.yml"
+    data = yaml.safe_load(path.read_text())
+    data["questions"].append(entries[0]["questions"][0].upper())
+    path.write_text(yaml.safe_dump(data))
+    found = problems(load_knowledge(broken))
+    assert any("several entries" in p and OUT_OF_SCOPE in p for p in found)
+
+
+def test_an_entry_named_like_the_out_of_scope_label_is_reported(broken: Path) -> None:
+    _edit_entries(broken, lambda e: e[0].update(id=OUT_OF_SCOPE))
+    assert any("classifier's label" in p for p in problems(load_knowledge(broken)))
 
 
 def test_an_unknown_source_section_is_reported(broken: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.models import OUT_OF_SCOPE
 from knowledge.retrieval import FALLBACK_ANSWER, MAX_QUESTION_CHARS, Retriever, default_retriever
 
 RETRIEVER = default_retriever()
@@ -85,3 +86,22 @@ def test_with_the_classifier_uncovered_questions_still_fall_back(
     retriever: Retriever, question: str
 ) -> None:
     assert retriever.ask(question).fallback
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much do product managers earn in berlin", "should i put my linkedin url on my resume",
+     "what should i say in a thank-you note after an interview",
+     "how do i get a visa to work in japan"],
+)  # fmt: skip
+def test_questions_next_to_the_base_are_claimed_by_the_out_of_scope_label(
+    retriever: Retriever, question: str
+) -> None:
+    # Work questions the documents do not cover share words with entries (salary, resume,
+    # interview); the classifier's own label for them keeps those entries from answering.
+    assert retriever.classifier is not None
+    cats = retriever.classifier(question).cats
+    assert max(cats, key=cats.__getitem__) == OUT_OF_SCOPE
+    answer = retriever.ask(question)
+    assert answer.fallback
+    assert OUT_OF_SCOPE not in [entry_id for entry_id, _ in answer.ranking]
