@@ -257,7 +257,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         "nlu": evaluate(nlu),
         "ask": evaluate_ask(retriever),
         "judge": evaluate_judge(nlu),
-        "holdout_ask": evaluate_ask(retriever, HOLDOUT_QUESTIONS_PATH),
+        "holdout_ask": evaluate_ask(retriever, (HOLDOUT_QUESTIONS_PATH,)),
         "holdout_judge": evaluate_judge(nlu, (HOLDOUT_SITUATIONS_PATH,)),
     }
     if args.json:

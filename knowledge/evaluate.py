@@ -1,6 +1,6 @@
 """Score `ask` and `judge` on the team-written evaluation sets, beside plain baselines.
 
-- Questions (``eval_questions.jsonl``): phrasings not in the base, each with the entry that
+- Questions (``eval_questions*.jsonl``): phrasings not in the base, each with the entry that
   answers it, or none when the base does not cover it and the bot must fall back.
 - Situations (``eval_situations.jsonl``): described changes with the verdict the documents'
   definitions give.
@@ -22,6 +22,9 @@ from knowledge.text import plain_text
 from nlu.pipeline import Nlu
 
 QUESTIONS_PATH = DATA_DIR / "eval_questions.jsonl"
+# More development questions, written later by someone who saw the entries' answers but none
+# of their phrasings.
+MORE_QUESTIONS_PATHS = (DATA_DIR / "eval_questions_2.jsonl",)
 SITUATIONS_PATH = DATA_DIR / "eval_situations.jsonl"
 # More development situations, written later to find what the rules missed.
 _DEV_FILES = [
@@ -62,10 +65,13 @@ def bm25_baseline(retriever: Retriever) -> Any:
     return top
 
 
-def evaluate_ask(retriever: Retriever | None = None, path: Path = QUESTIONS_PATH) -> dict[str, Any]:
+def evaluate_ask(
+    retriever: Retriever | None = None,
+    paths: tuple[Path, ...] = (QUESTIONS_PATH, *MORE_QUESTIONS_PATHS),
+) -> dict[str, Any]:
     """Top-1 answer accuracy on answerable questions and fallbacks on the others."""
     retriever = retriever or default_retriever()
-    rows = _read(path)
+    rows = [row for path in paths for row in _read(path)]
     baseline = bm25_baseline(retriever)
     answerable = [row for row in rows if row["entry_id"] is not None]
     uncovered = [row for row in rows if row["entry_id"] is None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from knowledge.base import DATA_DIR, load_knowledge, problems
+from knowledge.base import DATA_DIR, fold, load_knowledge, problems
 from knowledge.models import OUT_OF_SCOPE, TipKind, html_problems
 
 KB = load_knowledge()
@@ -108,3 +109,15 @@ def test_an_unknown_field_does_not_load(broken: Path) -> None:
     _edit_entries(broken, lambda e: e[0].update(colour="blue"))
     with pytest.raises(ValidationError):
         load_knowledge(broken)
+
+
+def test_no_evaluation_question_is_one_the_base_learns_from() -> None:
+    # The scores of `careerbot eval` are only worth something on questions the retriever
+    # and the classifier were not given.
+    from knowledge.evaluate import HOLDOUT_QUESTIONS_PATH, MORE_QUESTIONS_PATHS, QUESTIONS_PATH
+
+    learned = {fold(q) for entry in KB.entries for q in entry.questions}
+    learned |= {fold(q) for q in KB.out_of_scope}
+    for path in (QUESTIONS_PATH, *MORE_QUESTIONS_PATHS, HOLDOUT_QUESTIONS_PATH):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert fold(json.loads(line)["text"]) not in learned, (path.name, line)
