@@ -105,3 +105,8 @@ def test_questions_next_to_the_base_are_claimed_by_the_out_of_scope_label(
     answer = retriever.ask(question)
     assert answer.fallback
     assert OUT_OF_SCOPE not in [entry_id for entry_id, _ in answer.ranking]
+
+
+def test_every_out_of_scope_question_falls_back(retriever: Retriever) -> None:
+    for question in retriever.kb.out_of_scope:
+        assert retriever.ask(question).fallback, question
