@@ -207,7 +207,9 @@ class Rules:
             found = [(start, rung) for start, rung in mentions if rung in ladder]
             if len({ladder[rung] for _, rung in found}) < 2:
                 continue
-            roles = {start: "old" if start in current else self.title_role(text[:start])
+            # As for entity titles: the words before decide ("made me head chef here"),
+            # and only without them does "here" mark the role held now, the old one.
+            roles = {start: self.title_role(text[:start]) or ("old" if start in current else None)
                      for start, _ in found}  # fmt: skip
             old = next((f for f in found if roles[f[0]] == "old"), None)
             new = next((f for f in found if roles[f[0]] == "new" and f != old), None)
@@ -311,10 +313,12 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         rules.correct(" ".join(text.lower().replace("’", "'").split()))
     )
     titles: list[TitleMention] = []
+    title_words: list[str] = []
     pay: str | None = None
     same_org: bool | None = None
     for entity in entities:
         if entity.label == "JOB_TITLE":
+            title_words.append(" ".join(text[entity.start : entity.end].lower().split()))
             if rules.names_someone_else(text, entity.start, entity.end):
                 continue
             value = entity.value
@@ -379,7 +383,16 @@ def read_facts(text: str, entities: Iterable[Any], rules: Rules) -> Facts:
         and not rules.found("level_down", folded)
     ):
         level = None  # "hired my first apprentice": a title below theirs is not their own
-    growth = tuple(kind for kind in GROWTH_KINDS if rules.found(kind, folded))
+    # A job title is not growth of its own kind: a "project manager" ran no project here,
+    # a "network engineer" did no networking.
+    untitled = folded
+    for words in title_words:
+        untitled = untitled.replace(words, " ")
+    growth = tuple(
+        kind
+        for kind in GROWTH_KINDS
+        if rules.found(kind, folded if kind == "lateral_move" else untitled)
+    )
     return Facts(
         level=level,
         same_org=same_org,

@@ -32,6 +32,7 @@ _DEV_FILES = [
     "dev_situations_2.jsonl",
     "dev_situations_3.jsonl",
     "dev_situations_4.jsonl",
+    "dev_situations_5.jsonl",
 ]
 MORE_SITUATIONS_PATHS = tuple(DATA_DIR / name for name in _DEV_FILES)
 # A second team-written pair, kept out of development entirely: nobody tuning the rules or

@@ -382,7 +382,7 @@ def job_title_value(text: str, *, ladder: Sequence[Rung], default_level: str) ->
     if best is None and "senior-level" in words:
         best = next(r for r in ladder if r["level"] == "senior")
     explicit = best is not None
-    rank = best["rank"] if best is not None else None
+    rank: float | None = best["rank"] if best is not None else None
     if (
         best is not None
         and re.search(
@@ -394,6 +394,8 @@ def job_title_value(text: str, *, ladder: Sequence[Rung], default_level: str) ->
         rank = best["rank"] - 1  # an assistant manager is a step below the manager
     elif best is not None and best["rank"] > 1 and words & {"junior", "jr", "entry-level"}:
         rank = best["rank"] - 1  # a junior analyst is a step below the analyst
+    elif best is not None and best["rank"] > 4 and words & {"senior", "sr"}:
+        rank = best["rank"] + 0.5  # a senior manager is above a manager, below the head
     if best is None:
         best = next(r for r in ladder if r["level"] == default_level)
     title = " ".join(_WORD.findall(folded)) or folded.strip()

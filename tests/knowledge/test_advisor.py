@@ -234,3 +234,32 @@ def test_questions_no_raise_abbreviations_and_current_roles(
     nlu: Nlu, text: str, verdict: Verdict
 ) -> None:
     assert verdict_of(nlu, text) == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        # "senior" before a manager-or-above title is a step above it
+        ("at my company I went from Director to Senior Director", Verdict.PROMOTION),
+        # "I'll be" names the new title, so "right now I'm" names the old one
+        ("right now I'm a cashier, from next week I'll be the shift supervisor at my store",
+         Verdict.PROMOTION),
+        # "made me X here": the words before the title decide, not "here"
+        ("the owner made me sous chef here, I was a line cook before", Verdict.PROMOTION),
+        # a job title is not growth of its own kind
+        ("I'm a project manager now", Verdict.UNCLEAR),
+        ("now a network engineer", Verdict.UNCLEAR),
+        # working for oneself, said as running or founding a business
+        ("I run my own plumbing business and just hired a second van", Verdict.ADVANCEMENT),
+        ("we founded a small studio two years ago and now have 6 staff", Verdict.ADVANCEMENT),
+        # employers named by a letter are still two employers
+        ("teacher at school A, now head of department at school B", Verdict.ADVANCEMENT),
+        # more ladder rungs: army abbreviations, retail management
+        ("went from pte to lcpl last week", Verdict.PROMOTION),
+        ("district manager to regional manager at my company", Verdict.PROMOTION),
+    ],
+)  # fmt: skip
+def test_senior_titles_future_roles_titles_that_are_not_growth_and_founders(
+    nlu: Nlu, text: str, verdict: Verdict
+) -> None:
+    assert verdict_of(nlu, text) == verdict
