@@ -108,14 +108,14 @@ def _latency_ms(samples: list[float]) -> dict[str, float]:
 def _knowledge_latency(nlu: Any, kb_model_dir: Path) -> dict[str, Any]:
     """Per-message latency of `ask` and of `judge` (NLU entities included), after load."""
     from knowledge.advisor import judge
-    from knowledge.evaluate import QUESTIONS_PATH, SITUATIONS_PATH
+    from knowledge.evaluate import QUESTIONS_PATH, SITUATIONS_PATH, read_rows
     from knowledge.retrieval import default_retriever
 
     started = time.perf_counter()
     retriever = default_retriever(kb_model_dir)
     knowledge_load = time.perf_counter() - started
-    questions = [json.loads(line)["text"] for line in QUESTIONS_PATH.read_text().splitlines()]
-    situations = [json.loads(line)["text"] for line in SITUATIONS_PATH.read_text().splitlines()]
+    questions = [row["text"] for row in read_rows(QUESTIONS_PATH)]
+    situations = [row["text"] for row in read_rows(SITUATIONS_PATH)]
     ask, verdict = [], []
     for _ in range(10):
         for question in questions:

@@ -41,7 +41,8 @@ HOLDOUT_QUESTIONS_PATH = DATA_DIR / "holdout_questions.jsonl"
 HOLDOUT_SITUATIONS_PATH = DATA_DIR / "holdout_situations.jsonl"
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines evaluation file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
@@ -72,7 +73,7 @@ def evaluate_ask(
 ) -> dict[str, Any]:
     """Top-1 answer accuracy on answerable questions and fallbacks on the others."""
     retriever = retriever or default_retriever()
-    rows = [row for path in paths for row in _read(path)]
+    rows = [row for path in paths for row in read_rows(path)]
     baseline = bm25_baseline(retriever)
     answerable = [row for row in rows if row["entry_id"] is not None]
     uncovered = [row for row in rows if row["entry_id"] is None]
@@ -106,7 +107,7 @@ def evaluate_judge(
     nlu: Nlu, paths: tuple[Path, ...] = (SITUATIONS_PATH, *MORE_SITUATIONS_PATHS)
 ) -> dict[str, Any]:
     """Verdict accuracy on the labelled situations, and the keyword baseline's."""
-    rows = [row for path in paths for row in _read(path)]
+    rows = [row for path in paths for row in read_rows(path)]
     confusion: Counter[tuple[str, str]] = Counter()
     errors = []
     for row in rows:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -114,10 +113,15 @@ def test_an_unknown_field_does_not_load(broken: Path) -> None:
 def test_no_evaluation_question_is_one_the_base_learns_from() -> None:
     # The scores of `careerbot eval` are only worth something on questions the retriever
     # and the classifier were not given.
-    from knowledge.evaluate import HOLDOUT_QUESTIONS_PATH, MORE_QUESTIONS_PATHS, QUESTIONS_PATH
+    from knowledge.evaluate import (
+        HOLDOUT_QUESTIONS_PATH,
+        MORE_QUESTIONS_PATHS,
+        QUESTIONS_PATH,
+        read_rows,
+    )
 
     learned = {fold(q) for entry in KB.entries for q in entry.questions}
     learned |= {fold(q) for q in KB.out_of_scope}
     for path in (QUESTIONS_PATH, *MORE_QUESTIONS_PATHS, HOLDOUT_QUESTIONS_PATH):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            assert fold(json.loads(line)["text"]) not in learned, (path.name, line)
+        for row in read_rows(path):
+            assert fold(row["text"]) not in learned, (path.name, row["text"])
