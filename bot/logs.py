@@ -49,3 +49,9 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     # Alembic announces each of its plugins at INFO on every start.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # These dump what they carry below WARNING: python-telegram-bot every update and API call
+    # with its parameters and answer, aiosqlite and SQLAlchemy every statement with its bound
+    # values. Users' messages are in all of them, so they never log below WARNING, at any
+    # LOG_LEVEL.
+    for name in ("telegram", "aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

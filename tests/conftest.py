@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -21,6 +22,11 @@ from nlu.train import is_current, train
 
 # Relative dates ("next summer") in tests are read as if today were this day.
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+# CI runs Hypothesis derandomized (`--hypothesis-profile=ci` in .ci/run): the same examples on
+# every run, so a red build is the code's fault and can be rerun; locally the default profile
+# keeps exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 
 _SETTING_NAMES = [name.upper() for name in Settings.model_fields]
 

@@ -50,6 +50,7 @@ from tenacity import (
 from bot import nudges
 from bot.app import Services
 from bot.channels.http import AiohttpRequest
+from bot.channels.polling import PollingBot
 from bot.conversation import Incoming, Reply, Sender
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
@@ -57,6 +58,10 @@ from bot.storage import crud
 
 log = logging.getLogger(__name__)
 
+# Only what the bot handles: channel posts, inline queries, polls and the rest never arrive.
+ALLOWED_UPDATES = [
+    Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
+]  # fmt: skip
 COMMANDS = [
     BotCommand("start", "What I can do, and where to begin"),
     BotCommand("help", "Examples of what to ask me"),
@@ -129,13 +134,11 @@ class TelegramChannel:
         self.flood = FloodGuard(limit=services.settings.flood_limit,
                                 window=services.settings.flood_window_seconds)  # fmt: skip
 
-    def _delivery(self, update: Update) -> int | None:
-        """The update id to deduplicate on, in webhook mode. Telegram retries a webhook
-        delivery it thinks failed, and replicas share the work; a poller confirms updates by
-        offset, so there only a crash between handling and the next poll repeats one. Each
-        claim is a database write per message (it cost a third of the polling throughput on
-        SQLite), so polling skips it."""
-        return update.update_id if self.services.settings.webhook_url else None
+    def _delivery(self, update: Update) -> int:
+        """The update id to deduplicate on: Telegram retries a webhook delivery it thinks
+        failed, replicas share the work, and a poller killed before it confirmed a batch gets
+        the batch again. The claim is written with the update's changes and its replies."""
+        return update.update_id
 
     async def _flooding(self, bot: ExtBot[Any], user_id: int, chat_id: int) -> bool:
         """True when this user is over the flood limit (they are told once to slow down)."""
@@ -160,21 +163,39 @@ class TelegramChannel:
             replies = await self.conversation.handle(incoming)
         finally:
             typing.cancel()
-        await self._send(context.bot, message.chat_id, replies)
+        await self._send(context.bot, message.chat_id, replies, delivery_id=update.update_id)
+
+    async def on_edit(self, update: Update, context: Context) -> None:
+        """An edited message is not read again (it would repeat what the first one did): the
+        user is told once per edit, and nothing changes."""
+        message, user = update.edited_message, update.effective_user
+        if message is None or user is None or message.chat.type != "private":
+            return
+        if await self._flooding(context.bot, user.id, message.chat_id):
+            return
+        note = Reply(self.conversation.replies.edit_not_read, kind="edit_not_read")
+        await self._send(context.bot, message.chat_id, [note])
 
     async def on_button(self, update: Update, context: Context) -> None:
-        """Answer a button press."""
+        """Answer a button press. The press is carried out whatever Telegram says to the
+        callback answer: presses queued while the bot was down are "too old" to answer, and
+        they still deserve their action."""
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
-        await query.answer()  # stops the spinner on the button at once
+        try:
+            await query.answer()  # stops the spinner on the button at once
+        except TelegramError as error:
+            log.info("a button press could not be acknowledged (%s); acting on it anyway",
+                     type(error).__name__)  # fmt: skip
         chat_id = query.message.chat.id if query.message is not None else user.id
         if await self._flooding(context.bot, user.id, chat_id):
             return
         incoming = Incoming(
             _sender(user), button=query.data or "", delivery_id=self._delivery(update)
         )
-        await self._send(context.bot, chat_id, await self.conversation.handle(incoming))
+        replies = await self.conversation.handle(incoming)
+        await self._send(context.bot, chat_id, replies, delivery_id=update.update_id)
 
     async def on_membership(self, update: Update, context: Context) -> None:
         """Remember whether a user has blocked the bot."""
@@ -209,7 +230,16 @@ class TelegramChannel:
         task.add_done_callback(self._background.discard)
         return task
 
-    async def _send(self, bot: ExtBot[Any], chat_id: int, replies: list[Reply]) -> None:
+    async def _send(
+        self,
+        bot: ExtBot[Any],
+        chat_id: int,
+        replies: list[Reply],
+        *,
+        delivery_id: int | None = None,
+    ) -> None:
+        """Send the replies, then empty the delivery's outbox (also when Telegram refused
+        them for good: only a crash before this point leaves them to a redelivery)."""
         try:
             for reply in replies:
                 try:
@@ -221,6 +251,18 @@ class TelegramChannel:
         except Forbidden:
             log.info("a user has blocked the bot; marking them inactive")
             await self._mark_blocked(chat_id, blocked=True)
+        finally:
+            if delivery_id is not None and replies:
+                await self._empty_outbox(delivery_id)
+
+    async def _empty_outbox(self, delivery_id: int) -> None:
+        """Mark a delivery's replies sent. If the database is away this once, they stay in the
+        outbox until pruned: only a redelivery, which a crash alone causes, would send them."""
+        try:
+            await self.conversation.replies_sent(delivery_id)
+        except Exception as error:  # the replies went out; the user needs no apology for this
+            log.warning("could not mark the replies of delivery %d sent (%s)", delivery_id,
+                        type(error).__name__)  # fmt: skip
 
     async def _mark_blocked(self, telegram_id: int, *, blocked: bool) -> None:
         async with self.services.database.session() as session:
@@ -317,17 +359,20 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
             task.cancel()
         await services.database.dispose()
 
+    bot = PollingBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=_file_url(settings.telegram_api_base_url),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+        request=AiohttpRequest(connection_pool_size=32),
+        # getUpdates long-polls for up to 10 s: its read timeout must outlast that.
+        get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=30),
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(_file_url(settings.telegram_api_base_url))
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3))
+        .bot(bot)
         .concurrent_updates(PerUserUpdateProcessor(256))
-        .request(AiohttpRequest(connection_pool_size=32))
-        # getUpdates long-polls for up to 10 s: its read timeout must outlast that.
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=30))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -336,7 +381,8 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     application.add_handler(
         ChatMemberHandler(channel.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    application.add_handler(MessageHandler(filters.ALL, channel.on_message))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_message))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, channel.on_edit))
     application.add_error_handler(channel.on_error)
     return application
 
@@ -347,7 +393,9 @@ def run_telegram(services: Services) -> None:
     application = build_application(services)
     if settings.webhook_url is None:
         # Polling must stay single-instance: Telegram hands each getUpdates batch to one caller.
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        from bot.channels.polling import serve_polling
+
+        asyncio.run(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
         return
     assert settings.webhook_secret is not None
     from bot.channels.webhook import serve_webhook
@@ -355,4 +403,5 @@ def run_telegram(services: Services) -> None:
     asyncio.run(serve_webhook(
         application, url=settings.webhook_url, secret=settings.webhook_secret.get_secret_value(),
         listen=settings.webhook_listen, port=settings.webhook_port, database=services.database,
+        allowed_updates=ALLOWED_UPDATES,
     ))  # fmt: skip

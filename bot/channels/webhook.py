@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,7 +70,7 @@ def webhook_app(
 
 async def serve_webhook(
     application: Application[Any, Any, Any, Any, Any, Any], *, url: str, secret: str,
-    listen: str, port: int, database: Database,
+    listen: str, port: int, database: Database, allowed_updates: Sequence[str],
 ) -> None:  # fmt: skip
     """Run the application behind the webhook server until SIGTERM or SIGINT."""
     path = urlsplit(url).path or "/"
@@ -89,7 +90,7 @@ async def serve_webhook(
         await web.TCPSite(runner, listen, port).start()
         # Listen first, then tell Telegram where to post.
         await application.bot.set_webhook(url, secret_token=secret,
-                                          allowed_updates=Update.ALL_TYPES)  # fmt: skip
+                                          allowed_updates=list(allowed_updates))  # fmt: skip
         log.info("webhook server listening on %s:%d%s", listen, port, path)
         await stop.wait()
         await runner.cleanup()

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.growth import GrowthSkills
 from bot.conversation.messages import Button, Incoming, Reply
@@ -83,13 +84,29 @@ class Conversation:
             # the redelivery is handled), and last, so SQLite's single write lock is held only
             # for the commit.
             if incoming.delivery_id is not None and not await crud.claim_update(
-                session, update_id=incoming.delivery_id, now=now
-            ):
+                session, update_id=incoming.delivery_id, now=now,
+                replies=[reply.to_json() for reply in turn.replies],
+            ):  # fmt: skip
                 await session.rollback()
-                log.info("delivery %d was handled already; ignoring it", incoming.delivery_id)
-                return []
+                return await self._redelivered(session, incoming.delivery_id)
             await session.commit()
         return turn.replies
+
+    async def _redelivered(self, session: AsyncSession, delivery_id: int) -> list[Reply]:
+        """The answer to an update handled before: nothing, unless its replies were stored
+        and never sent (the process died between the two); then those, once."""
+        unsent = await crud.unsent_replies(session, update_id=delivery_id)
+        if unsent:
+            log.info("delivery %d was handled but not answered; sending its replies", delivery_id)
+        else:
+            log.info("delivery %d was handled already; ignoring it", delivery_id)
+        return [Reply.from_json(data) for data in unsent]
+
+    async def replies_sent(self, delivery_id: int) -> None:
+        """The channel sent (or gave up on) a delivery's replies: empty its outbox."""
+        async with self.database.session() as session:
+            await crud.replies_sent(session, update_id=delivery_id)
+            await session.commit()
 
     def apology(self, error: BaseException) -> Reply:
         """The reply to a message whose handling failed with ``error``, which is logged. Its

@@ -264,7 +264,7 @@ class GrowthSkills:
             turn.user.timezone = zone.value["timezone"]
             if schedule is not None:
                 schedule.timezone = turn.user.timezone
-                nudges.reschedule(schedule, now=turn.now)
+                await nudges.reschedule(turn.session, schedule, now=turn.now)
             if when is None:
                 turn.say(
                     "nudge_timezone_set",
@@ -282,7 +282,7 @@ class GrowthSkills:
         elif schedule is not None and any(word in words for word in _PAUSE_WORDS):
             self._pause(turn, schedule)
         elif schedule is not None and any(word in words for word in _RESUME_WORDS):
-            self._resume(turn, schedule)
+            await self._resume(turn, schedule)
         elif zone is None:
             self.nudge_status(turn, schedule)
 
@@ -329,11 +329,12 @@ class GrowthSkills:
                 now=turn.now,
             )
             turn.session.add(schedule)
+            await nudges.reschedule(turn.session, schedule, now=turn.now)  # after a /stop
         else:
             schedule.weekday = schedule.weekday if weekday is None else weekday
             schedule.local_time = local_time or schedule.local_time
             schedule.timezone, schedule.active = timezone, True
-            nudges.reschedule(schedule, now=turn.now)
+            await nudges.reschedule(turn.session, schedule, now=turn.now)
         text = self.replies.nudge_saved.format(
             schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
         )
@@ -353,9 +354,9 @@ class GrowthSkills:
         await turn.session.delete(schedule)
         turn.say("nudge_stopped", self.replies.nudge_stopped)
 
-    def _resume(self, turn: Turn, schedule: NudgeSchedule) -> None:
+    async def _resume(self, turn: Turn, schedule: NudgeSchedule) -> None:
         schedule.active = True
-        nudges.reschedule(schedule, now=turn.now)
+        await nudges.reschedule(turn.session, schedule, now=turn.now)
         turn.say(
             "nudge_resumed",
             self.replies.nudge_resumed.format(
@@ -492,7 +493,7 @@ class GrowthSkills:
         elif action == "stop" and schedule is not None:
             await self._stop(turn, schedule)
         elif action == "resume" and schedule is not None:
-            self._resume(turn, schedule)
+            await self._resume(turn, schedule)
         else:
             return False
         return True

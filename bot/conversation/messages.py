@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +57,25 @@ class Reply:
     def button_list(self) -> list[Button]:
         """Every button, row by row (the console numbers them in this order)."""
         return [button for row in self.buttons for button in row]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form, for the outbox that keeps a reply until it has been sent."""
+        rows = [[[button.label, button.data] for button in row] for row in self.buttons]
+        data: dict[str, Any] = {"text": self.text, "kind": self.kind, "buttons": rows}
+        if self.image is not None:
+            data["image"] = base64.b64encode(self.image).decode()
+        if self.document is not None:
+            name, content = self.document
+            data["document"] = [name, base64.b64encode(content).decode()]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        document = data.get("document")
+        return cls(
+            text=data["text"], kind=data["kind"],
+            buttons=tuple(tuple(Button(label, value) for label, value in row)
+                          for row in data["buttons"]),
+            image=base64.b64decode(data["image"]) if "image" in data else None,
+            document=None if document is None else (document[0], base64.b64decode(document[1])),
+        )  # fmt: skip

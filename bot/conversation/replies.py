@@ -37,6 +37,7 @@ class Replies(BaseModel):
     nothing_to_cancel: str
     stale_button: str
     slow_down: str
+    edit_not_read: str
     failed: str  # an unexpected error while handling a message
     storage_unavailable: str  # the database cannot be reached: nothing was stored
     answer_source: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -254,8 +254,11 @@ async def stats(session: AsyncSession, *, now: datetime) -> dict[str, int]:
 UPDATE_MEMORY = timedelta(days=1)
 
 
-async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
-    """Record that this update is being handled; False when it was already (a redelivery).
+async def claim_update(
+    session: AsyncSession, *, update_id: int, now: datetime, replies: list[dict[str, Any]]
+) -> bool:
+    """Record that this update is handled, with its replies in the outbox; False when it was
+    already (a redelivery).
 
     One INSERT … ON CONFLICT DO NOTHING (both SQLite and PostgreSQL have it): it runs for
     every message, so no savepoint round trips.
@@ -264,11 +267,28 @@ async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) 
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
+        .values(update_id=update_id, processed_at=now, replies=replies)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unsent_replies(session: AsyncSession, *, update_id: int) -> list[dict[str, Any]]:
+    """The replies of a handled update that were never sent (empty once they were)."""
+    query = select(col(ProcessedUpdate.replies)).where(col(ProcessedUpdate.update_id) == update_id)
+    return list(await session.scalar(query) or [])
+
+
+async def replies_sent(session: AsyncSession, *, update_id: int) -> None:
+    """Empty an update's outbox: its replies went out (or were refused for good)."""
+    await session.execute(
+        update(ProcessedUpdate)
+        .where(
+            col(ProcessedUpdate.update_id) == update_id, col(ProcessedUpdate.replies).is_not(None)
+        )
+        .values(replies=null())
+    )
 
 
 async def prune_updates(session: AsyncSession, *, now: datetime) -> int:

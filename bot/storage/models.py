@@ -163,18 +163,29 @@ class NudgeDelivery(SQLModel, table=True):
     user_id: int = _user_id()
     week: str = Field(max_length=8)
     due_at: datetime = _time()
-    status: str = Field(max_length=12)  # claimed, sent, failed, blocked
+    # claimed, resending (taken over), sent, failed (retried at ``retry_at``), gave_up, blocked
+    status: str = Field(max_length=12)
     goal_id: int | None = Field(default=None)
     tip_id: str | None = Field(default=None, max_length=64)
-    created_at: datetime = _time()
+    created_at: datetime = _time()  # when it was claimed, or last taken over
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    retry_at: datetime | None = _time(nullable=True, index=True)
 
 
 class ProcessedUpdate(SQLModel, table=True):
     """A Telegram update some replica has taken on: Telegram may deliver an update twice (a
-    webhook retry, a replica that died mid-request), and the second copy must be ignored.
-    Rows older than a day are pruned; Telegram does not redeliver that late."""
+    webhook retry, a replica that died mid-request, a poller killed before it confirmed a
+    batch), and the second copy must not be handled again.
+
+    ``replies`` is the outbox: the replies, written in the transaction that stored the
+    update's changes and cleared once they were sent. A redelivery finding them still there
+    (the process died between the commit and the send) sends them instead of nothing. Rows
+    older than a day are pruned; Telegram does not redeliver that late."""
 
     __tablename__ = "processed_updates"
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = _time(index=True)
+    replies: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )

@@ -150,4 +150,4 @@ def test_the_default_command_opens_the_console_chat_without_a_token(
 
 def test_db_upgrade_creates_the_schema(model_dir: Path, tmp_path: Path) -> None:
     out = careerbot("db", "upgrade", model_dir=model_dir, cwd=tmp_path)
-    assert "revision 0003" in out.stdout
+    assert "revision 0004" in out.stdout

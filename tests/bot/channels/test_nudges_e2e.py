@@ -4,16 +4,23 @@ delivers it through the fake Bot API, exactly once, and a user who blocked the b
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.bot.channels.conftest import ROOT, StartBot
 from tests.bot.channels.test_telegram import ANN, BOB, buttons, reply_to
 from tests.fakes.bot_api import FakeBotApi
 
-# Friday 27 November 2026, 17:00 in Berlin (UTC+1 in winter).
-JUST_BEFORE = "2026-11-27T15:59:59+00:00"
-DUE = "2026-11-27T16:00:00+00:00"
-A_WEEK_LATER = "2026-12-04T16:00:00+00:00"
+
+def stored_due_times(env: dict[str, str]) -> list[datetime]:
+    """Each schedule's ``next_due_at`` as the bot stored it: the bot schedules from the real
+    clock, so the test takes its dates from what the bot wrote, never from a calendar."""
+    path = env["DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT next_due_at FROM nudge_schedules").fetchall()
+    return [datetime.fromisoformat(value).replace(tzinfo=UTC) for (value,) in rows]
 
 
 async def run_once(env: dict[str, str], now: str) -> tuple[int, str]:
@@ -35,15 +42,26 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
         fake.user_sends(user, "nudge me on Fridays at 5pm")
         await fake.wait_for_messages(user, 4, timeout=30)
     await bot.stop()
+    due_times = stored_due_times(bot_env)
+    assert len(due_times) == 2
+    assert len(set(due_times)) == 1  # both chose Fridays at 5pm in Berlin
+    due = due_times[0]
+    local = due.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.strftime("%A"), local.strftime("%H:%M")) == ("Friday", "17:00")
+    assert timedelta(0) < due - datetime.now(UTC) <= timedelta(days=7)
+    just_before, a_week_later = (
+        (due - timedelta(seconds=1)).isoformat(),
+        (due + timedelta(days=7)).isoformat(),
+    )
     fake.user_blocks(BOB)  # while no bot is polling: only the 403 on sending will tell
 
-    code, output = await run_once(bot_env, JUST_BEFORE)
-    assert "sent 0, skipped 0, failed 0" in output  # 16:59:59 in Berlin: not yet
+    code, output = await run_once(bot_env, just_before)
+    assert "sent 0, skipped 0, failed 0" in output  # a second before it: not yet
     fake.fail("sendMessage", status=429, retry_after=1)  # Telegram says "slow down" once
-    code, output = await run_once(bot_env, DUE)
+    code, output = await run_once(bot_env, due.isoformat())
     assert code == 0, output
-    assert "sent 1, skipped 0, failed 1 (of which 1 blocked the bot)" in output
-    code, output = await run_once(bot_env, DUE)  # run twice: nothing is sent again
+    assert "sent 1, skipped 0, failed 1 (of which 1 blocked the bot, 0 given up)" in output
+    code, output = await run_once(bot_env, due.isoformat())  # run twice: nothing is sent again
     assert "sent 0, skipped 0, failed 0" in output
 
     await start_bot()
@@ -59,7 +77,7 @@ async def test_a_weekly_nudge_arrives_once_and_its_buttons_check_in(
 
     fake.fail("sendMessage", status=502, description="Bad Gateway")  # then a retry...
     fake.drop("sendMessage")  # ...whose connection closes: retried again
-    code, output = await run_once(bot_env, A_WEEK_LATER)  # Bob blocked the bot: not retried
+    code, output = await run_once(bot_env, a_week_later)  # Bob blocked the bot: not retried
     assert "sent 1, skipped 0, failed 0" in output
     assert [c.status for c in fake.calls_of("sendMessage")][-3:] == [502, 499, 200]
     assert sum("weekly growth nudge" in m.get("text", "") for m in fake.sent(ANN)) == 2

@@ -11,6 +11,7 @@ import yaml
 
 from bot.conversation import Conversation, Incoming, Sender
 from nlu.intents import Intent
+from tests.conftest import NOW
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("cases.yml")).read_text(encoding="utf-8")
@@ -26,5 +27,5 @@ def test_cases_name_real_intents() -> None:
 async def test_case(conversation: Conversation, case: dict[str, Any]) -> None:
     if case["intent"] is not None:
         assert conversation.nlu.parse(case["text"]).intent.value == case["intent"]
-    replies = await conversation.handle(Incoming(Sender(telegram_id=1), text=case["text"]))
+    replies = await conversation.handle(Incoming(Sender(telegram_id=1), text=case["text"]), now=NOW)
     assert replies[0].kind == case["reply"]

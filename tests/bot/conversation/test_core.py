@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.conversation import Conversation, Incoming, Sender
+from bot.conversation.messages import Button, Reply
+from bot.storage import crud
 from bot.storage.models import DialogueState, User
 from knowledge.models import html_problems
 from tests.bot.conversation.conftest import Chat
+from tests.conftest import NOW
 
 BOT_DIR = Path(__file__).resolve().parents[3] / "bot"
 
@@ -211,19 +214,45 @@ def test_the_core_never_imports_telegram() -> None:
 
 async def test_a_delivery_handled_once_is_not_answered_again(conversation: Conversation) -> None:
     sender = Sender(telegram_id=9)
-    first = await conversation.handle(Incoming(sender, text="hi", delivery_id=77))
-    again = await conversation.handle(Incoming(sender, text="hi", delivery_id=77))
-    other = await conversation.handle(Incoming(sender, text="hi", delivery_id=78))
+    first = await conversation.handle(Incoming(sender, text="hi", delivery_id=77), now=NOW)
+    await conversation.replies_sent(77)
+    again = await conversation.handle(Incoming(sender, text="hi", delivery_id=77), now=NOW)
+    other = await conversation.handle(Incoming(sender, text="hi", delivery_id=78), now=NOW)
     assert (kinds(first), again, kinds(other)) == (["greet"], [], ["greet"])
+
+
+async def test_a_redelivery_sends_the_replies_a_crash_kept_from_being_sent(
+    conversation: Conversation,
+) -> None:
+    """Committed, then killed before the reply went out: the redelivery stores nothing again
+    and sends the stored reply, once."""
+    sender = Sender(telegram_id=10)
+    incoming = Incoming(sender, text="set a goal to learn SQL", delivery_id=90)
+    [saved] = await conversation.handle(incoming, now=NOW)
+    [resent] = await conversation.handle(incoming, now=NOW)  # no replies_sent: the crash
+    assert resent == saved
+    await conversation.replies_sent(90)
+    assert await conversation.handle(incoming, now=NOW) == []
+    async with conversation.database.session() as session:
+        user = await crud.touch_user(session, now=NOW, telegram_id=10)
+        await session.flush()
+        assert user.id is not None
+        assert len(await crud.list_goals(session, user_id=user.id)) == 1
+
+
+def test_replies_survive_the_outbox_whole() -> None:
+    reply = Reply("<b>hi</b> &amp; more", ((Button("A", "a:1"), Button("B", "b")),),
+                  image=b"\x89PNG", kind="progress", document=("me.json", b"{}"))  # fmt: skip
+    assert Reply.from_json(reply.to_json()) == reply
 
 
 async def test_stats_are_for_admins_only(conversation: Conversation) -> None:
     conversation.admin_ids = frozenset({1})
     admin, someone = Sender(telegram_id=1), Sender(telegram_id=2)
-    await conversation.handle(Incoming(someone, text="set a goal to learn SQL"))
-    [refused] = await conversation.handle(Incoming(someone, text="/stats"))
+    await conversation.handle(Incoming(someone, text="set a goal to learn SQL"), now=NOW)
+    [refused] = await conversation.handle(Incoming(someone, text="/stats"), now=NOW)
     assert refused.kind == "unknown_command"  # not even a hint that the command exists
-    [figures] = await conversation.handle(Incoming(admin, text="/stats"))
+    [figures] = await conversation.handle(Incoming(admin, text="/stats"), now=NOW)
     assert figures.kind == "stats"
     assert "users: 2" in figures.text
     assert "goals open: 1" in figures.text

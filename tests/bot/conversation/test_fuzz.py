@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.conversation import Conversation, Incoming, Sender
 from knowledge.models import html_problems
+from tests.conftest import NOW
 
 FRAGMENTS = [
     "<b>", "</i>", "<a href='x'>", "&", "&amp;", "<script>alert(1)</script>", "**bold**",
@@ -56,7 +57,7 @@ async def test_random_messages_get_valid_replies(
     conversation: Conversation, texts: list[str]
 ) -> None:
     for text in texts:
-        check(await conversation.handle(Incoming(Sender(telegram_id=7), text=text)))
+        check(await conversation.handle(Incoming(Sender(telegram_id=7), text=text), now=NOW))
         TRIED["messages"] += 1
 
 
@@ -68,7 +69,7 @@ async def test_random_button_data_gets_valid_replies(
     conversation: Conversation, presses: list[str]
 ) -> None:
     for data in presses:
-        check(await conversation.handle(Incoming(Sender(telegram_id=8), button=data)))
+        check(await conversation.handle(Incoming(Sender(telegram_id=8), button=data), now=NOW))
         TRIED["buttons"] += 1
 
 

@@ -18,9 +18,9 @@ TTL = timedelta(minutes=30)
 
 
 async def test_migrations_create_the_schema_and_are_repeatable(database: Database) -> None:
-    assert await database.current_revision() == "0003"
+    assert await database.current_revision() == "0004"
     await database.upgrade()  # a second start changes nothing
-    assert await database.current_revision() == "0003"
+    assert await database.current_revision() == "0004"
 
 
 async def test_a_user_is_created_once_and_kept_up_to_date(database: Database) -> None:
@@ -156,9 +156,13 @@ async def test_export_and_delete_touch_only_that_user(database: Database) -> Non
 
 async def test_an_update_is_claimed_once_and_forgotten_after_a_day(database: Database) -> None:
     async with database.session() as session:
-        assert await crud.claim_update(session, update_id=5, now=NOW)
-        assert not await crud.claim_update(session, update_id=5, now=NOW)
-        assert await crud.claim_update(session, update_id=6, now=NOW + timedelta(days=2))
+        assert await crud.claim_update(session, update_id=5, now=NOW, replies=[])
+        assert not await crud.claim_update(session, update_id=5, now=NOW, replies=[])
+        assert await crud.claim_update(
+            session, update_id=6, now=NOW + timedelta(days=2), replies=[]
+        )
         await session.commit()
         assert await crud.prune_updates(session, now=NOW + timedelta(days=2)) == 1
-        assert await crud.claim_update(session, update_id=5, now=NOW + timedelta(days=2))
+        assert await crud.claim_update(
+            session, update_id=5, now=NOW + timedelta(days=2), replies=[]
+        )

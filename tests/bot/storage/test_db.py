@@ -47,9 +47,14 @@ async def test_a_database_at_the_head_is_left_alone_and_an_older_one_upgraded(
     await database.upgrade()  # at the head already: no Alembic run
     assert await database.current_revision() == SCHEMA_HEAD
     async with database.engine.begin() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
-        await connection.execute(text("DROP TABLE processed_updates"))  # as before 0003
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+        # As before 0004: no retry columns, no outbox.
+        await connection.execute(text("DROP INDEX ix_nudge_deliveries_retry_at"))
+        for table, column in [("nudge_deliveries", "retry_at"), ("nudge_deliveries", "attempts"),
+                              ("processed_updates", "replies")]:  # fmt: skip
+            await connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
     await database.upgrade()
     assert await database.current_revision() == SCHEMA_HEAD
     async with database.engine.connect() as connection:
-        await connection.execute(text("SELECT count(*) FROM processed_updates"))
+        await connection.execute(text("SELECT replies FROM processed_updates"))
+        await connection.execute(text("SELECT attempts, retry_at FROM nudge_deliveries"))
