@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import UTC, datetime, timedelta
 from itertools import cycle
 from typing import Any
 
@@ -94,8 +95,11 @@ async def test_three_replicas_answer_each_update_once_and_send_each_nudge_once(
     database = Database(database_url)
     try:
         async with database.session() as session:
+            # A minute ago by the clock the replicas read (the server's clock may differ:
+            # this suite also runs with the clock shifted by libfaketime).
             due = await session.execute(
-                text("UPDATE nudge_schedules SET next_due_at = now() - interval '1 minute'")
+                text("UPDATE nudge_schedules SET next_due_at = :due"),
+                {"due": datetime.now(UTC) - timedelta(minutes=1)},
             )
             await session.commit()
     finally:
