@@ -377,11 +377,15 @@ class Dispatcher:
         async with self.database.session() as session:
             schedule = await session.get(NudgeSchedule, user_id)
             if schedule is not None and schedule.next_due_at <= now:
-                taken = await delivered_weeks(session, user_id=user_id)
-                schedule.next_due_at = next_slot(
-                    schedule.weekday, schedule.local_time, schedule.timezone, after=now, taken=taken
-                )
+                schedule.next_due_at = await free_slot(session, schedule, after=now)
                 await session.commit()
+
+
+async def free_slot(session: AsyncSession, schedule: NudgeSchedule, *, after: datetime) -> datetime:
+    """The schedule's first slot after ``after`` in a week that has had no nudge yet."""
+    taken = await delivered_weeks(session, user_id=schedule.user_id)
+    return next_slot(schedule.weekday, schedule.local_time, schedule.timezone,
+                     after=after, taken=taken)  # fmt: skip
 
 
 async def delivered_weeks(session: AsyncSession, *, user_id: int) -> set[str]:
@@ -414,9 +418,7 @@ def new_schedule(
 async def reschedule(session: AsyncSession, schedule: NudgeSchedule, *, now: datetime) -> None:
     """Move the schedule to its next slot after a change (day, time, zone, resume): the first
     one after ``now`` in a week that has had no nudge yet."""
-    taken = await delivered_weeks(session, user_id=schedule.user_id)
-    schedule.next_due_at = next_slot(schedule.weekday, schedule.local_time, schedule.timezone,
-                                     after=now, taken=taken)  # fmt: skip
+    schedule.next_due_at = await free_slot(session, schedule, after=now)
     schedule.updated_at = now
 
 

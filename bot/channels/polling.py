@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ExtBot
+
+from bot.channels.lifecycle import running
 
 log = logging.getLogger(__name__)
 
@@ -113,19 +114,6 @@ async def serve_polling(
 ) -> None:
     """Run the application on long polling until SIGTERM or SIGINT. A signal lets the batch
     in hand finish (its replies sent, its offset confirmed) before the process ends."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
+    async with running(application) as stop:
         await application.bot.delete_webhook(drop_pending_updates=False)
-        await application.start()
         await poll(application, stop=stop, allowed_updates=allowed_updates)
-        await application.stop()
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)

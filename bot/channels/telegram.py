@@ -134,12 +134,6 @@ class TelegramChannel:
         self.flood = FloodGuard(limit=services.settings.flood_limit,
                                 window=services.settings.flood_window_seconds)  # fmt: skip
 
-    def _delivery(self, update: Update) -> int:
-        """The update id to deduplicate on: Telegram retries a webhook delivery it thinks
-        failed, replicas share the work, and a poller killed before it confirmed a batch gets
-        the batch again. The claim is written with the update's changes and its replies."""
-        return update.update_id
-
     async def _flooding(self, bot: ExtBot[Any], user_id: int, chat_id: int) -> bool:
         """True when this user is over the flood limit (they are told once to slow down)."""
         verdict = self.flood.check(user_id)
@@ -157,9 +151,10 @@ class TelegramChannel:
             return
         typing = self._typing(context.bot, message.chat_id)
         try:
-            incoming = Incoming(
-                _sender(user), text=message.text, delivery_id=self._delivery(update)
-            )
+            # The update id is the delivery to deduplicate on: Telegram retries a webhook
+            # delivery it thinks failed, replicas share the work, and a poller killed before it
+            # confirmed a batch gets the batch again.
+            incoming = Incoming(_sender(user), text=message.text, delivery_id=update.update_id)
             replies = await self.conversation.handle(incoming)
         finally:
             typing.cancel()
@@ -191,9 +186,7 @@ class TelegramChannel:
         chat_id = query.message.chat.id if query.message is not None else user.id
         if await self._flooding(context.bot, user.id, chat_id):
             return
-        incoming = Incoming(
-            _sender(user), button=query.data or "", delivery_id=self._delivery(update)
-        )
+        incoming = Incoming(_sender(user), button=query.data or "", delivery_id=update.update_id)
         replies = await self.conversation.handle(incoming)
         await self._send(context.bot, chat_id, replies, delivery_id=update.update_id)
 

@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.lifecycle import running
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -75,17 +75,7 @@ async def serve_webhook(
     """Run the application behind the webhook server until SIGTERM or SIGINT."""
     path = urlsplit(url).path or "/"
     runner = web.AppRunner(webhook_app(application, path=path, secret=secret, database=database))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    # The same order as PTB's run_webhook: initialize, post_init, start ... stop, shutdown,
-    # post_shutdown (the hooks open and close the database and the nudge loop).
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
+    async with running(application) as stop:
         await runner.setup()
         await web.TCPSite(runner, listen, port).start()
         # Listen first, then tell Telegram where to post.
@@ -94,8 +84,3 @@ async def serve_webhook(
         log.info("webhook server listening on %s:%d%s", listen, port, path)
         await stop.wait()
         await runner.cleanup()
-        await application.stop()
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
