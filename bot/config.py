@@ -132,6 +132,18 @@ class Settings(BaseSettings):
     )
     webhook_listen: str = Field(default="0.0.0.0", description="Webhook server address.")
     webhook_port: int = Field(default=8443, ge=1, le=65535, description="Webhook server port.")
+    webhook_max_connections: int = Field(
+        default=200, ge=1,
+        description="Open connections the webhook server keeps; more get 503 and are closed.",
+    )  # fmt: skip
+    webhook_idle_timeout_seconds: float = Field(
+        default=15.0, gt=0,
+        description="A connection that sends no complete request headers this long after it "
+        "opened or after its last answer is closed.",
+    )  # fmt: skip
+    webhook_body_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A request body slower than this gets 408."
+    )
 
     def database(self) -> Database:
         """The database these settings name, with their pool sizes (PostgreSQL only)."""

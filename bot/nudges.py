@@ -28,7 +28,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -225,10 +225,8 @@ class Dispatcher:
         due."""
         pending = (
             select(col(NudgeDelivery.id))
-            .where(or_(and_(col(NudgeDelivery.status) == "claimed",
-                            col(NudgeDelivery.created_at) <= now - self.stale_claim),
-                       and_(col(NudgeDelivery.status) == "failed",
-                            col(NudgeDelivery.retry_at) <= now)))
+            .where(or_(self._abandoned(now), and_(col(NudgeDelivery.status) == "failed",
+                                                  col(NudgeDelivery.retry_at) <= now)))
             .order_by(col(NudgeDelivery.id))
             .limit(self.batch)
         )  # fmt: skip
@@ -239,12 +237,19 @@ class Dispatcher:
             if claim is not None:
                 await self._send_and_record(claim, now, report)
 
+    def _abandoned(self, now: datetime) -> ColumnElement[bool]:
+        """Claims whose dispatcher died before it recorded the send: a first claim, or a
+        takeover that died in its turn, older than ``stale_claim``. The same condition
+        guards the takeover's UPDATE, so a fresh takeover is never taken over again."""
+        return and_(col(NudgeDelivery.status).in_(("claimed", "resending")),
+                    col(NudgeDelivery.created_at) <= now - self.stale_claim)  # fmt: skip
+
     async def _retake(self, delivery_id: int, now: datetime) -> _Claim | None:
         async with self.database.session() as session:
             taken = await session.execute(
                 update(NudgeDelivery)
                 .where(col(NudgeDelivery.id) == delivery_id,
-                       col(NudgeDelivery.status).in_(("claimed", "failed")))
+                       or_(self._abandoned(now), col(NudgeDelivery.status) == "failed"))
                 .values(status="resending", created_at=now)
             )  # fmt: skip
             await session.commit()

@@ -8,6 +8,7 @@ membership changes (a user blocking the bot), then every message, text or not.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable
@@ -47,10 +48,10 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot import nudges
+from bot import charts, nudges
 from bot.app import Services
 from bot.channels.http import AiohttpRequest
-from bot.channels.polling import PollingBot
+from bot.channels.polling import PollingBot, Process
 from bot.conversation import Incoming, Reply, Sender
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
@@ -134,20 +135,36 @@ class TelegramChannel:
         self.flood = FloodGuard(limit=services.settings.flood_limit,
                                 window=services.settings.flood_window_seconds)  # fmt: skip
 
-    async def _flooding(self, bot: ExtBot[Any], user_id: int, chat_id: int) -> bool:
-        """True when this user is over the flood limit (they are told once to slow down)."""
-        verdict = self.flood.check(user_id)
-        if verdict is FloodVerdict.WARN:
-            log.info("a user is flooding the bot; asking them to slow down")
-            await self._send(bot, chat_id, [Reply(self.conversation.replies.slow_down)])
-        return verdict is not FloodVerdict.PASS
+    async def process(
+        self, application: Application[Any, Any, Any, Any, Any, Any], update: Update
+    ) -> None:
+        """Take an update the moment it arrives (polled or posted to the webhook): counted for
+        flood control now, then handled in its user's order. A user over the limit is told
+        once to slow down and the rest of their burst is dropped, before it queues."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+            return
+        verdict = self.flood.arrive(user.id)
+        if verdict is not FloodVerdict.PASS:
+            if verdict is FloodVerdict.WARN and chat is not None:
+                log.info("a user is flooding the bot; asking them to slow down")
+                await self._send(application.bot, chat.id,
+                                 [Reply(self.conversation.replies.slow_down)])  # fmt: skip
+            return
+        try:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        finally:
+            self.flood.leave(user.id)
 
     async def on_message(self, update: Update, context: Context) -> None:
         """Answer a message."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
-            return
-        if await self._flooding(context.bot, user.id, message.chat_id):
             return
         typing = self._typing(context.bot, message.chat_id)
         try:
@@ -166,8 +183,6 @@ class TelegramChannel:
         message, user = update.edited_message, update.effective_user
         if message is None or user is None or message.chat.type != "private":
             return
-        if await self._flooding(context.bot, user.id, message.chat_id):
-            return
         note = Reply(self.conversation.replies.edit_not_read, kind="edit_not_read")
         await self._send(context.bot, message.chat_id, [note])
 
@@ -184,9 +199,9 @@ class TelegramChannel:
             log.info("a button press could not be acknowledged (%s); acting on it anyway",
                      type(error).__name__)  # fmt: skip
         chat_id = query.message.chat.id if query.message is not None else user.id
-        if await self._flooding(context.bot, user.id, chat_id):
-            return
-        incoming = Incoming(_sender(user), button=query.data or "", delivery_id=update.update_id)
+        keyboard = query.message.message_id if query.message is not None else None
+        incoming = Incoming(_sender(user), button=query.data or "", delivery_id=update.update_id,
+                            keyboard=keyboard)  # fmt: skip
         replies = await self.conversation.handle(incoming)
         await self._send(context.bot, chat_id, replies, delivery_id=update.update_id)
 
@@ -328,8 +343,11 @@ def _file_url(base_url: str) -> str:
     return f"{head}/file/bot"
 
 
-def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application with every handler registered, not yet running."""
+def build_application(
+    services: Services,
+) -> tuple[Application[Any, Any, Any, Any, Any, Any], Process]:
+    """The PTB application with every handler registered, not yet running, and the function
+    that takes each update in (flood control on arrival, then the application)."""
     settings = services.settings
     assert settings.telegram_bot_token is not None
     channel = TelegramChannel(services)
@@ -345,11 +363,13 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         background.append(
             asyncio.create_task(nudge_loop(dispatcher, interval=settings.nudge_interval_seconds))
         )
+        charts.warm_up()
         log.info("careerbot is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         for task in background:
             task.cancel()
+        charts.shut_down()
         await services.database.dispose()
 
     bot = PollingBot(
@@ -377,24 +397,30 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_message))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, channel.on_edit))
     application.add_error_handler(channel.on_error)
-    return application
+    return application, functools.partial(channel.process, application)
 
 
 def run_telegram(services: Services) -> None:
     """Run until stopped: long polling, or a webhook server when WEBHOOK_URL is set."""
     settings = services.settings
-    application = build_application(services)
+    application, process = build_application(services)
     if settings.webhook_url is None:
         # Polling must stay single-instance: Telegram hands each getUpdates batch to one caller.
         from bot.channels.polling import serve_polling
 
-        asyncio.run(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
+        asyncio.run(serve_polling(application, process=process, database=services.database,
+                                  allowed_updates=ALLOWED_UPDATES))  # fmt: skip
         return
     assert settings.webhook_secret is not None
-    from bot.channels.webhook import serve_webhook
+    from bot.channels.webhook import Limits, serve_webhook
 
     asyncio.run(serve_webhook(
-        application, url=settings.webhook_url, secret=settings.webhook_secret.get_secret_value(),
+        application, process=process, url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
         listen=settings.webhook_listen, port=settings.webhook_port, database=services.database,
-        allowed_updates=ALLOWED_UPDATES,
+        allowed_updates=ALLOWED_UPDATES, limits=Limits(
+            max_connections=settings.webhook_max_connections,
+            idle_timeout=settings.webhook_idle_timeout_seconds,
+            body_timeout=settings.webhook_body_timeout_seconds,
+        ),
     ))  # fmt: skip

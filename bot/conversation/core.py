@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import drawn
 from bot.conversation.growth import GrowthSkills
 from bot.conversation.messages import Button, Incoming, Reply
 from bot.conversation.replies import Replies
@@ -76,7 +77,10 @@ class Conversation:
             )  # fmt: skip
             turn = Turn(session, user, state, now)
             if incoming.button is not None:
-                await self._on_button(turn, incoming.button)
+                if await self._pressed_before(turn, incoming):
+                    turn.say("already_pressed", self.replies.already_pressed)
+                else:
+                    await self._on_button(turn, incoming.button)
             else:
                 await self._on_text(turn, incoming.text)
             await self._store(turn)
@@ -88,9 +92,12 @@ class Conversation:
                 replies=[reply.to_json() for reply in turn.replies],
             ):  # fmt: skip
                 await session.rollback()
-                return await self._redelivered(session, incoming.delivery_id)
-            await session.commit()
-        return turn.replies
+                replies = await self._redelivered(session, incoming.delivery_id)
+            else:
+                await session.commit()
+                replies = turn.replies
+        # Drawn with the session closed: SQLite's one connection is free for everyone else.
+        return await drawn(replies)
 
     async def _redelivered(self, session: AsyncSession, delivery_id: int) -> list[Reply]:
         """The answer to an update handled before: nothing, unless its replies were stored
@@ -107,6 +114,18 @@ class Conversation:
         async with self.database.session() as session:
             await crud.replies_sent(session, update_id=delivery_id)
             await session.commit()
+
+    async def _pressed_before(self, turn: Turn, incoming: Incoming) -> bool:
+        """True when this button of this message has acted before. Buttons that only show
+        something (a knowledge entry) may be pressed again."""
+        data = incoming.button or ""
+        if incoming.keyboard is None or data.startswith("kb:"):
+            return False
+        claimed = await crud.claim_press(
+            turn.session, user_id=turn.user_id, message_id=incoming.keyboard, data=data,
+            now=turn.now,
+        )  # fmt: skip
+        return not claimed
 
     def apology(self, error: BaseException) -> Reply:
         """The reply to a message whose handling failed with ``error``, which is logged. Its

@@ -14,12 +14,13 @@ import re
 from datetime import date
 
 from bot import nudges
+from bot.charts import ProgressChart
 from bot.conversation.messages import Button, Reply
 from bot.conversation.replies import Replies
 from bot.conversation.turn import Turn, escape
 from bot.goals import GOAL_KINDS, draft_goal
 from bot.storage import crud
-from bot.storage.models import CheckIn, Goal, NudgeSchedule
+from bot.storage.models import Goal, NudgeSchedule
 from knowledge.models import KnowledgeBase
 from nlu.pipeline import NluResult
 
@@ -250,8 +251,10 @@ class GrowthSkills:
                     status="done" if goal.done else "open",
                 )
             )
-        image = progress_chart(goals, check_ins, weeks)
-        turn.replies.append(Reply("\n".join(lines), image=image, kind="progress"))
+        rows = {goal.id: row for row, goal in enumerate(goals)}
+        status = {(rows[c.goal_id], c.week): c.status for c in check_ins if c.goal_id in rows}
+        chart = ProgressChart.of([goal.text for goal in goals], weeks, status)
+        turn.replies.append(Reply("\n".join(lines), chart=chart, kind="progress"))
 
     # --- nudges -----------------------------------------------------------------------------
 
@@ -519,35 +522,3 @@ def streak(statuses: dict[str, str], this_week: str) -> int:
             break
         count += 1
     return count
-
-
-def progress_chart(goals: list[Goal], check_ins: list[CheckIn], weeks: list[str]) -> bytes:
-    """A PNG: one row per goal, one column per week, coloured by that week's check-in."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-    from matplotlib.colors import ListedColormap
-
-    codes = {None: 0, "not_yet": 1, "progress": 2, "done": 3}
-    status: dict[tuple[int | None, str], str] = {(c.goal_id, c.week): c.status for c in check_ins}
-    grid = [[codes[status.get((goal.id, week))] for week in weeks] for goal in goals]
-    colours = ListedColormap(["#e8e8e8", "#f4b860", "#5bbf73", "#3d7dd8"])
-    figure, axes = pyplot.subplots(figsize=(8, 1.2 + 0.45 * len(goals)), dpi=100)
-    try:
-        axes.imshow(grid, cmap=colours, vmin=0, vmax=3, aspect="auto")
-        axes.set_xticks(range(len(weeks)), [w.split("-")[1] for w in weeks])
-        axes.set_yticks(range(len(goals)), [_short(goal.text) for goal in goals])
-        axes.set_title("Weekly check-ins: green progress, orange not yet, blue done")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        pyplot.close(figure)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 30 else text[:29] + "…"

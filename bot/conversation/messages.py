@@ -6,6 +6,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.charts import ProgressChart
+
 
 @dataclass(frozen=True, slots=True)
 class Sender:
@@ -32,6 +34,9 @@ class Incoming:
     # The channel's id for this delivery (Telegram's update_id): a second delivery of the
     # same id is ignored, so a webhook retry or a replica that died mid-request answers once.
     delivery_id: int | None = None
+    # The channel's id of the message whose button was pressed: each button of a message acts
+    # once (None where messages have no ids, as in the console).
+    keyboard: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +47,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send: Telegram HTML text, rows of buttons, an optional picture.
+    """One message to send: Telegram HTML text, rows of buttons, an optional picture (or a
+    chart still to be drawn into one, once the reply's transaction has committed).
 
     ``kind`` names what sort of reply it is ("answer", "verdict", "question", "help"...), for
     tests, logs and channels that render some kinds differently.
@@ -53,6 +59,7 @@ class Reply:
     image: bytes | None = None
     kind: str = "text"
     document: tuple[str, bytes] | None = None  # (file name, content), e.g. a data export
+    chart: ProgressChart | None = None
 
     def button_list(self) -> list[Button]:
         """Every button, row by row (the console numbers them in this order)."""
@@ -67,15 +74,18 @@ class Reply:
         if self.document is not None:
             name, content = self.document
             data["document"] = [name, base64.b64encode(content).decode()]
+        if self.chart is not None:
+            data["chart"] = self.chart.to_json()
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
-        document = data.get("document")
+        document, chart = data.get("document"), data.get("chart")
         return cls(
             text=data["text"], kind=data["kind"],
             buttons=tuple(tuple(Button(label, value) for label, value in row)
                           for row in data["buttons"]),
             image=base64.b64decode(data["image"]) if "image" in data else None,
             document=None if document is None else (document[0], base64.b64decode(document[1])),
+            chart=None if chart is None else ProgressChart.from_json(chart),
         )  # fmt: skip

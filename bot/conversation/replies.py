@@ -36,6 +36,7 @@ class Replies(BaseModel):
     cancelled: str
     nothing_to_cancel: str
     stale_button: str
+    already_pressed: str
     slow_down: str
     edit_not_read: str
     failed: str  # an unexpected error while handling a message

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.storage.models import (
+    ButtonPress,
     CheckIn,
     DialogueState,
     Goal,
+    InboxUpdate,
     NudgeDelivery,
     NudgeSchedule,
     ProcessedUpdate,
@@ -252,6 +254,7 @@ async def stats(session: AsyncSession, *, now: datetime) -> dict[str, int]:
 # --- Telegram updates -------------------------------------------------------------------------
 
 UPDATE_MEMORY = timedelta(days=1)
+PRESS_MEMORY = timedelta(days=90)  # a keyboard older than this may act once more
 
 
 async def claim_update(
@@ -292,15 +295,58 @@ async def replies_sent(session: AsyncSession, *, update_id: int) -> None:
 
 
 async def prune_updates(session: AsyncSession, *, now: datetime) -> int:
-    """Forget update ids older than a day; how many were forgotten."""
+    """Forget update ids older than a day (and button presses older than ``PRESS_MEMORY``);
+    how many update ids were forgotten."""
     old = col(ProcessedUpdate.processed_at) < now - UPDATE_MEMORY
     result = await session.execute(delete(ProcessedUpdate).where(old))
+    await session.execute(
+        delete(ButtonPress).where(col(ButtonPress.pressed_at) < now - PRESS_MEMORY)
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_press(
+    session: AsyncSession, *, user_id: int, message_id: int, data: str, now: datetime
+) -> bool:
+    """Record that this button of this message acts now; False when it already did."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(ButtonPress)
+        .values(user_id=user_id, message_id=message_id, data=data, pressed_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "message_id", "data"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def keep_in_inbox(
+    session: AsyncSession, *, updates: list[dict[str, Any]], handled: list[int], now: datetime
+) -> None:
+    """Record fetched updates (raw, by ``update_id``; one fetched again is kept once) and
+    delete the ones handled since, in one transaction."""
+    if handled:
+        await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(handled)))
+    if updates:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        rows = [{"update_id": u["update_id"], "received_at": now, "payload": u} for u in updates]
+        await session.execute(
+            insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+        )
+
+
+async def inbox(session: AsyncSession) -> list[dict[str, Any]]:
+    """The updates recorded and not handled yet, oldest first."""
+    query = select(col(InboxUpdate.payload)).order_by(col(InboxUpdate.update_id))
+    return list((await session.scalars(query)).all())
 
 
 # --- data rights -------------------------------------------------------------------------------
 
-_USER_TABLES: tuple[Any, ...] = (NudgeDelivery, NudgeSchedule, CheckIn, Goal, DialogueState)
+_USER_TABLES: tuple[Any, ...] = (
+    NudgeDelivery, NudgeSchedule, CheckIn, Goal, DialogueState, ButtonPress,
+)  # fmt: skip
 
 
 async def export_user(session: AsyncSession, *, user_id: int) -> dict[str, Any]:

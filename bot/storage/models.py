@@ -189,3 +189,29 @@ class ProcessedUpdate(SQLModel, table=True):
     replies: list[dict[str, Any]] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update fetched by long polling and not handled yet. The poller writes a batch here
+    before it confirms the batch to Telegram (the next ``getUpdates`` offset does that), and
+    deletes each row once its update was handled: a poller killed in between handles the rows
+    left here when it starts again, so nothing Telegram handed out is lost. Rows live seconds;
+    they hold the raw update, message text included, only until it is handled."""
+
+    __tablename__ = "inbox_updates"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    received_at: datetime = _time()
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ButtonPress(SQLModel, table=True):
+    """A button that acted: the same button of the same message acts once, however often it
+    is pressed (a stale keyboard tapped five times makes one goal, not five)."""
+
+    __tablename__ = "button_presses"
+
+    user_id: int = _user_id(primary_key=True)
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    data: str = Field(primary_key=True, max_length=64)
+    pressed_at: datetime = _time(index=True)

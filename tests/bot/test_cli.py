@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.db import SCHEMA_HEAD
+
 ROOT = Path(__file__).parents[2]
 
 
@@ -150,4 +152,4 @@ def test_the_default_command_opens_the_console_chat_without_a_token(
 
 def test_db_upgrade_creates_the_schema(model_dir: Path, tmp_path: Path) -> None:
     out = careerbot("db", "upgrade", model_dir=model_dir, cwd=tmp_path)
-    assert "revision 0004" in out.stdout
+    assert f"revision {SCHEMA_HEAD}" in out.stdout

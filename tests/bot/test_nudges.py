@@ -252,6 +252,27 @@ async def test_a_nudge_claimed_by_a_dispatcher_that_died_is_sent_once_later(
     assert again.sent == 0
 
 
+async def test_a_takeover_that_died_in_its_turn_is_taken_over_once_more(
+    database: Database,
+) -> None:
+    await add_user_with_schedule(database, 19)
+    telegram = FakeTelegram()
+    assert await Dispatcher(database, KB, telegram)._claim(1, FRIDAY_5PM_BERLIN) is not None
+    takeover = FRIDAY_5PM_BERLIN + nudges.STALE_CLAIM + timedelta(minutes=1)
+    dying = Dispatcher(database, KB, telegram)
+    assert await dying._retake(1, takeover) is not None  # took it over, then was killed
+    # While the takeover may still be sending, nobody takes it again ...
+    fresh = await Dispatcher(database, KB, telegram).run_once(takeover + timedelta(minutes=1))
+    assert (fresh.sent, telegram.sent) == (0, [])
+    # ... and once it is stale too, exactly one dispatcher sends it.
+    later = takeover + nudges.STALE_CLAIM + timedelta(minutes=1)
+    reports = await asyncio.gather(
+        *(Dispatcher(database, KB, telegram).run_once(later) for _ in range(3))
+    )
+    assert sum(report.sent for report in reports) == 1
+    assert [chat_id for chat_id, _ in telegram.sent] == [19]
+
+
 # --- schedules that change after this week's nudge went out --------------------------------
 # Monday 1 March 2027 starts ISO week 2027-W09; Berlin is on winter time (UTC+1).
 TUESDAY_9PM_BERLIN = datetime(2027, 3, 2, 20, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@ cannot be parsed, an edited message, a button press Telegram calls too old to an
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 from collections import Counter
@@ -113,3 +114,31 @@ async def test_a_press_too_old_to_acknowledge_is_still_carried_out(
     done = await reply_to(fake, 4201, 3)
     assert "marked done" in done["text"]
     assert saved["text"]
+
+
+async def test_updates_left_in_the_inbox_by_a_killed_poller_are_handled_at_the_next_start(
+    fake: FakeBotApi, start_bot: StartBot, bot_env: dict[str, str]
+) -> None:
+    # A poller killed after it recorded a batch (so Telegram had it confirmed) and before it
+    # handled it: the batch is only in the inbox now, and Telegram will not send it again.
+    bot = await start_bot()
+    await bot.stop()
+    left = fake.message_update(4101, "I want to learn SQL")
+    path = bot_env["DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO inbox_updates (update_id, received_at, payload) VALUES (?, ?, ?)",
+            (left["update_id"], "2026-01-01 00:00:00.000000", json.dumps(left)),
+        )
+    assert not fake.pending_updates
+    await start_bot()
+    [saved] = await fake.wait_for_messages(4101, 1, timeout=20)
+    assert "Learn SQL" in saved["text"]
+    await fake.wait_for(lambda: not _inbox_rows(path) or None, timeout=20,
+                        what="the inbox to be emptied")  # fmt: skip
+    assert stored_goals(bot_env) == Counter({(4101, "Learn SQL"): 1})
+
+
+def _inbox_rows(path: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM inbox_updates").fetchone()[0])

@@ -257,3 +257,23 @@ async def test_stats_are_for_admins_only(conversation: Conversation) -> None:
     assert "users: 2" in figures.text
     assert "goals open: 1" in figures.text
     assert "SQL" not in figures.text  # counts, never anyone's content
+
+
+async def test_each_button_of_a_message_acts_once_however_often_it_is_pressed(
+    conversation: Conversation,
+) -> None:
+    ann = Sender(telegram_id=401, name="Ann")
+
+    async def press(data: str, keyboard: int) -> list[Reply]:
+        return await conversation.handle(Incoming(ann, button=data, keyboard=keyboard), now=NOW)
+
+    # "Grow into the new role" under one verdict, tapped five times: one goal.
+    first = await press("gs:leadership", keyboard=77)
+    again = [await press("gs:leadership", keyboard=77) for _ in range(4)]
+    assert first[0].kind != "already_pressed"
+    assert [reply.kind for replies in again for reply in replies] == ["already_pressed"] * 4
+    # The same button under another verdict is another press; a knowledge entry can be
+    # opened as often as one likes.
+    assert (await press("gs:leadership", keyboard=78))[0].kind != "already_pressed"
+    assert [(await press("kb:what-is-promotion", keyboard=79))[0].kind for _ in range(2)] == [
+        "answer", "answer"]  # fmt: skip

@@ -48,7 +48,9 @@ async def test_a_database_at_the_head_is_left_alone_and_an_older_one_upgraded(
     assert await database.current_revision() == SCHEMA_HEAD
     async with database.engine.begin() as connection:
         await connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
-        # As before 0004: no retry columns, no outbox.
+        # As before 0004: no retry columns, no outbox, no inbox, no button presses.
+        await connection.execute(text("DROP TABLE inbox_updates"))
+        await connection.execute(text("DROP TABLE button_presses"))
         await connection.execute(text("DROP INDEX ix_nudge_deliveries_retry_at"))
         for table, column in [("nudge_deliveries", "retry_at"), ("nudge_deliveries", "attempts"),
                               ("processed_updates", "replies")]:  # fmt: skip
@@ -58,3 +60,4 @@ async def test_a_database_at_the_head_is_left_alone_and_an_older_one_upgraded(
     async with database.engine.connect() as connection:
         await connection.execute(text("SELECT replies FROM processed_updates"))
         await connection.execute(text("SELECT attempts, retry_at FROM nudge_deliveries"))
+        await connection.execute(text("SELECT update_id, payload FROM inbox_updates"))
