@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +23,11 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
     User,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -51,8 +53,9 @@ from tenacity import (
 from bot import charts, nudges
 from bot.app import Services
 from bot.channels.http import AiohttpRequest
+from bot.channels.limits import CAPTION_LIMIT, keyboard_pages, length, split
 from bot.channels.polling import PollingBot, Process
-from bot.conversation import Incoming, Reply, Sender
+from bot.conversation import Button, Incoming, Reply, Sender
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
 from bot.storage import crud
@@ -74,7 +77,9 @@ COMMANDS = [
     BotCommand("export", "Send me all my data as a file"),
     BotCommand("forget", "Delete everything I know about you"),
 ]
-CAPTION_LIMIT = 1024
+# Commands a group answer's button carries to the private chat (t.me/<bot>?start=<command>).
+DEEP_LINKS = {"start", "help", "goal", "goals", "progress", "nudge", "export", "forget"}
+_GROUP_COMMAND = re.compile(r"/([a-z0-9_]{1,32})(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -113,14 +118,11 @@ def _sender(user: User) -> Sender:
     return Sender(telegram_id=user.id, name=user.first_name, language=user.language_code)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
     )
 
 
@@ -166,6 +168,9 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        if message.chat.type != ChatType.PRIVATE:
+            await self._point_to_private_chat(context.bot, message)
+            return
         typing = self._typing(context.bot, message.chat_id)
         try:
             # The update id is the delivery to deduplicate on: Telegram retries a webhook
@@ -193,6 +198,11 @@ class TelegramChannel:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
+        if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
+            # A keyboard in a group (none is sent there now): nothing personal is done there.
+            with suppress(TelegramError):
+                await query.answer(self.conversation.replies.group_private, show_alert=True)
+            return
         try:
             await query.answer()  # stops the spinner on the button at once
         except TelegramError as error:
@@ -208,10 +218,37 @@ class TelegramChannel:
     async def on_membership(self, update: Update, context: Context) -> None:
         """Remember whether a user has blocked the bot."""
         change = update.my_chat_member
-        if change is None:
-            return
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return  # the bot added to or removed from a group says nothing about the user
         blocked = change.new_chat_member.status in {ChatMember.BANNED, ChatMember.LEFT}
         await self._mark_blocked(change.from_user.id, blocked=blocked)
+
+    async def _point_to_private_chat(self, bot: ExtBot[Any], message: Message) -> None:
+        """In a group, the bot handles nothing and stores nothing: goals and advice are
+        personal. A command or a mention addressed to it gets one short answer with a button
+        that opens the private chat (a deep link carrying the command); anything else in the
+        group is ignored."""
+        text = message.text or ""
+        username = (bot.username or "").casefold()
+        command = _GROUP_COMMAND.match(text)
+        replied_to = message.reply_to_message
+        addressed = (
+            (command is not None and command.group(2) in {None, username})
+            or (bool(username) and f"@{username}" in text.casefold())
+            or (replied_to is not None and replied_to.from_user is not None
+                and replied_to.from_user.id == bot.id)
+        )  # fmt: skip
+        if not addressed:
+            return
+        name = command.group(1) if command is not None else ""
+        link = f"https://t.me/{bot.username}"
+        if name in DEEP_LINKS:
+            link += f"?start={name}"
+        replies = self.conversation.replies
+        button = InlineKeyboardButton(replies.group_private_button, url=link)
+        with suppress(Forbidden, BadRequest):  # removed from the group, or not allowed to post
+            await bot.send_message(message.chat_id, replies.group_private,
+                                   reply_markup=InlineKeyboardMarkup([[button]]))  # fmt: skip
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log the error and tell the user to try again."""
@@ -248,10 +285,11 @@ class TelegramChannel:
     ) -> None:
         """Send the replies, then empty the delivery's outbox (also when Telegram refused
         them for good: only a crash before this point leaves them to a redelivery)."""
+        more = self.conversation.replies.more_buttons
         try:
             for reply in replies:
                 try:
-                    await send_reply(bot, chat_id, reply)
+                    await send_reply(bot, chat_id, reply, more_buttons=more)
                 except TimedOut:
                     # Telegram may well have delivered it: sending it again could show it
                     # twice, and an apology next to an answer that did arrive would confuse.
@@ -291,17 +329,38 @@ _retry_sends = retry(
 
 
 @_retry_sends
-async def send_reply(bot: ExtBot[Any] | Bot, chat_id: int, reply: Reply) -> None:
-    """Send one reply: a document, a picture or a text, with its buttons."""
-    if reply.document is not None:
-        name, content = reply.document
-        await bot.send_document(chat_id, content, filename=name,
-                                caption=reply.text[:CAPTION_LIMIT])  # fmt: skip
-    elif reply.image is not None:
-        await bot.send_photo(chat_id, reply.image, caption=reply.text[:CAPTION_LIMIT],
-                             reply_markup=_markup(reply))  # fmt: skip
-    else:
-        await bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+async def _call(send: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> None:
+    """One Bot API call, retried on its own (a retry never repeats an earlier message)."""
+    await send(*args, **kwargs)
+
+
+async def send_reply(
+    bot: ExtBot[Any] | Bot, chat_id: int, reply: Reply, *, more_buttons: str = "…"
+) -> None:
+    """Send one reply within Telegram's limits: a document or picture (its text as the caption
+    when it fits, else in messages after it), a text split at line boundaries over 4,096
+    characters, and buttons in pages of 100 (the last text carries the first page, and
+    ``more_buttons`` introduces each further page)."""
+    text, pages = reply.text, keyboard_pages(reply.buttons)
+    texts = split(text)
+    if reply.document is not None or reply.image is not None:
+        caption = text if length(text) <= CAPTION_LIMIT else None
+        if reply.document is not None:
+            name, content = reply.document
+            await _call(bot.send_document, chat_id, content, filename=name, caption=caption)
+        else:
+            markup = _markup(pages[0]) if caption is not None else None
+            await _call(bot.send_photo, chat_id, reply.image, caption=caption, reply_markup=markup)
+            if caption is not None:
+                pages = pages[1:]
+        texts = [] if caption is not None else texts
+    for index, part in enumerate(texts):
+        last = index == len(texts) - 1
+        await _call(bot.send_message, chat_id, part,
+                    reply_markup=_markup(pages.pop(0)) if last and pages else None)  # fmt: skip
+    for page in pages:
+        if page:
+            await _call(bot.send_message, chat_id, more_buttons, reply_markup=_markup(page))
 
 
 def nudge_sender(bot: ExtBot[Any] | Bot) -> nudges.Sender:

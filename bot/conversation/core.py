@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 
 JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = "judgement", "did_you_mean", "confirm_forget"
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*)|$)", re.DOTALL)
+# What a deep link (t.me/<bot>?start=<payload>, as the group answer sends) may open.
+_START_PAYLOADS = {"help", "goal", "goals", "progress", "nudge", "export", "forget"}
 _WORDS = re.compile(r"[^\w\s']+")
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "delete", "delete it", "do it"}
 _NO = {"no", "n", "nope", "cancel", "keep", "keep it", "don't", "dont"}
@@ -156,7 +158,7 @@ class Conversation:
             return
         command = _COMMAND.match(text.strip())
         if command is not None:
-            await self._command(turn, command.group(1).lower())
+            await self._command(turn, command.group(1).lower(), (command.group(2) or "").strip())
             return
         if await self._typed_answer(turn, text):
             return
@@ -165,9 +167,13 @@ class Conversation:
             return
         await self._route(turn, result)
 
-    async def _command(self, turn: Turn, name: str) -> None:
+    async def _command(self, turn: Turn, name: str, argument: str = "") -> None:
         replies = self.replies
-        if name == "start":
+        if name == "start" and argument.casefold() in _START_PAYLOADS:
+            await self._command(turn, argument.casefold())  # a deep link, e.g. from a group
+        elif name == "goal" and argument:
+            await self.growth.set_goal(turn, self.nlu.parse(argument, now=turn.now))
+        elif name == "start":
             buttons = [[Button(label, data)] for label, data in replies.welcome_buttons]
             turn.say("welcome", replies.welcome.format(name=turn.greeting_name), buttons)
         elif name == "help":

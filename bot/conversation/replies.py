@@ -37,6 +37,9 @@ class Replies(BaseModel):
     nothing_to_cancel: str
     stale_button: str
     already_pressed: str
+    group_private: str  # a group chat gets this and a button to the private chat
+    group_private_button: str
+    more_buttons: str  # above the buttons beyond Telegram's 100 per message
     slow_down: str
     edit_not_read: str
     failed: str  # an unexpected error while handling a message

@@ -36,6 +36,8 @@ JsonDict = dict[str, Any]
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 # Telegram answers a form field with a JSON-serialised object for these parameters; only these
 # are decoded, because a message text such as "[1]" must stay a string.
@@ -557,6 +559,32 @@ class FakeBotApi:
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         chat.messages[message["message_id"]] = message
+        return {"update_id": self._next_update(), "message": copy.deepcopy(message)}
+
+    def group_message_update(
+        self, user_id: int, group_id: int, text: str, *, first_name: str = "Ann",
+        title: str = "Team chat",
+    ) -> JsonDict:  # fmt: skip
+        """Build (without queueing) a ``message`` update from a user in a group (``group_id``
+        negative, as Telegram's group ids are); the group chat is created on first use."""
+        self.add_user(user_id, first_name=first_name)
+        group = self._chats.get(group_id)
+        if group is None:
+            group = _Chat(user={}, chat={"id": group_id, "type": "supergroup", "title": title})
+            self._chats[group_id] = group
+        message: JsonDict = {
+            "message_id": self._next_message_id(group),
+            "from": copy.deepcopy(self._chats[user_id].user),
+            "chat": copy.deepcopy(group.chat),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
+        group.messages[message["message_id"]] = message
         return {"update_id": self._next_update(), "message": copy.deepcopy(message)}
 
     def callback_update(self, user_id: int, message_id: int, data: str) -> JsonDict:
@@ -1121,6 +1149,12 @@ class FakeBotApi:
             size = _image_size(photo.data)
             if size is None:
                 raise _bad_request("IMAGE_PROCESS_FAILED")
+            width, height = size
+            # sendPhoto: at most 10 MB, width + height at most 10,000, a side ratio of 20.
+            if len(photo.data) > MAX_PHOTO_BYTES:
+                raise BotApiError(400, "Bad Request: file is too big")
+            if width + height > 10_000 or max(width, height) > 20 * max(1, min(width, height)):
+                raise _bad_request("PHOTO_INVALID_DIMENSIONS")
             stored = self._store_file(photo.data, "photos", ".jpg")
             sizes = self._photo_sizes(stored, *size)
         elif photo in self._files:
@@ -1302,6 +1336,8 @@ def _inline_markup(markup: Any) -> JsonDict | None:
         raise _bad_request(
             "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
         )
+    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+        raise _bad_request("reply markup is too long")
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not str(button.get("text", "")):

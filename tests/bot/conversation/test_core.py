@@ -277,3 +277,13 @@ async def test_each_button_of_a_message_acts_once_however_often_it_is_pressed(
     assert (await press("gs:leadership", keyboard=78))[0].kind != "already_pressed"
     assert [(await press("kb:what-is-promotion", keyboard=79))[0].kind for _ in range(2)] == [
         "answer", "answer"]  # fmt: skip
+
+
+async def test_command_arguments_are_used(ann: Chat) -> None:
+    [saved] = await ann.say("/goal learn SQL by June")
+    assert saved.kind == "goal_saved"
+    assert "Learn SQL" in saved.text
+    [listed] = await ann.say("/start goals")  # a deep link from a group answer
+    assert listed.kind == "goals"
+    assert [reply.kind for reply in await ann.say("/start")] == ["welcome"]
+    assert [reply.kind for reply in await ann.say("/start something-else")] == ["welcome"]
