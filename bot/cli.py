@@ -591,3 +591,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the reader went away (`careerbot ... | head`)
         return 0
+    except Exception as error:
+        unusable = sys.modules.get("bot.storage.db")
+        if unusable is not None and isinstance(error, unusable.DatabaseUnusable):
+            print(f"careerbot: DATABASE_URL cannot be used: {error}", file=sys.stderr)
+            return 2
+        telegram = sys.modules.get("telegram.error")  # imported by the commands that use it
+        if telegram is None or not isinstance(error, telegram.TelegramError):
+            raise
+        if isinstance(error, telegram.InvalidToken):
+            # PTB's message quotes the token: say which setting is wrong, never what it holds.
+            print("careerbot: Telegram rejected TELEGRAM_BOT_TOKEN; check the token @BotFather "
+                  "gave you (it is not shown here)", file=sys.stderr)  # fmt: skip
+            return 2
+        token = settings.telegram_bot_token
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if token is not None:
+            reason = reason.replace(token.get_secret_value(), "<TELEGRAM_BOT_TOKEN>")
+        print(f"careerbot: Telegram cannot be reached at TELEGRAM_API_BASE_URL ({reason})",
+              file=sys.stderr)  # fmt: skip
+        return 1

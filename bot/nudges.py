@@ -21,6 +21,7 @@ The rules, in the user's local weeks:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.config import Settings
+from bot.conversation import callbacks
 from bot.conversation.messages import Button, Reply
 from bot.conversation.turn import escape
 from bot.storage import crud
@@ -107,13 +109,24 @@ def week_of(moment: datetime, timezone: str) -> str:
     return f"{year}-W{week:02d}"
 
 
+def zone_label(timezone: str) -> str:
+    """A timezone as people read it. The fixed-offset ``Etc/GMT-10`` (POSIX signs, so it is
+    ten hours *ahead* of UTC) reads "UTC+10"; a named zone is its name."""
+    offset = re.fullmatch(r"Etc/GMT([+-])(\d{1,2})", timezone)
+    if offset is None:
+        return timezone
+    sign = "-" if offset.group(1) == "+" else "+"
+    return f"UTC{sign}{offset.group(2)}"
+
+
 def describe_schedule(schedule: NudgeSchedule) -> str:
-    return f"{WEEKDAYS[schedule.weekday]}s at {schedule.local_time} ({schedule.timezone})"
+    zone = zone_label(schedule.timezone)
+    return f"{WEEKDAYS[schedule.weekday]}s at {schedule.local_time} ({zone})"
 
 
 def describe_due(schedule: NudgeSchedule) -> str:
     local = schedule.next_due_at.astimezone(ZoneInfo(schedule.timezone))
-    return f"{local:%A %d %B at %H:%M} ({schedule.timezone})"
+    return f"{local:%A %d %B at %H:%M} ({zone_label(schedule.timezone)})"
 
 
 def pick_tip(tips: list[Tip], kind: str, *, last_tip_id: str | None, week: str) -> Tip:
@@ -149,10 +162,13 @@ def compose(goal: Goal | None, tip: Tip | None, week: str) -> Reply:
         f"</i>{deadline}\n\n<b>This week:</b> {escape(tip.text)}\n\n"
         "How is this goal going?"
     )
-    data = f"ci:{goal.id}:{{}}:{week}"
-    buttons = ((Button("📈 Made progress", data.format("progress")),
-                Button("⏳ Not yet", data.format("not_yet"))),
-               (Button("✅ Done", data.format("done")),))  # fmt: skip
+
+    def data(status: str) -> str:
+        return callbacks.encode("ci", goal.id or 0, status, week)
+
+    buttons = ((Button("📈 Made progress", data("progress")),
+                Button("⏳ Not yet", data("not_yet"))),
+               (Button("✅ Done", data("done")),))  # fmt: skip
     return Reply(text, buttons, kind="nudge")
 
 

@@ -265,7 +265,7 @@ class EntityExtractor:
         self._first_anchor_keys: frozenset[int] = frozenset()
         self._other_anchors: list[tuple[frozenset[int], ...]] = []
         self._ungated: list[int] = []
-        self._values: dict[tuple[str, str, date], Value | None] = {}
+        self._values: dict[tuple[str, str, date, bool], Value | None] = {}
         self._place_first_keys: frozenset[int] = frozenset()
         self._before_keys: frozenset[int] = frozenset()
         self._after_keys: frozenset[int] = frozenset()
@@ -407,7 +407,8 @@ class EntityExtractor:
 
     def _cached_value(self, span: Span, today: date) -> Value | None:
         # The same phrases ("next summer", "team lead") recur across messages and users.
-        key = (span.label_, span.text, today)
+        before = span.doc.text[max(span.start_char - 4, 0) : span.start_char].casefold()
+        key = (span.label_, span.text, today, before == "etc/")
         if key not in self._values:
             if len(self._values) >= _VALUE_CACHE_SIZE:
                 self._values.clear()
@@ -422,6 +423,9 @@ class EntityExtractor:
         if label == "SCHEDULE":
             return schedule_value(text)
         if label == "TIMEZONE":
+            # "Etc/GMT+12" is a zone name (UTC-12, POSIX signs), not the offset "GMT+12".
+            if span.doc.text[max(span.start_char - 4, 0) : span.start_char].casefold() == "etc/":
+                text = "Etc/" + text
             place_text = re.sub(r"\s+(time|timezone|tz|hours)$", "", text, flags=re.I)
             return timezone_value(
                 text,

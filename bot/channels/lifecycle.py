@@ -22,7 +22,13 @@ async def running(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await application.initialize()
+    try:
+        await application.initialize()
+    except BaseException:
+        # A rejected token or an unreachable Telegram: the bot's HTTP sessions are open
+        # already, and PTB's Application.shutdown skips an application never initialized.
+        await application.bot.shutdown()
+        raise
     try:
         if application.post_init is not None:
             await application.post_init(application)

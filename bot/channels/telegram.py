@@ -251,10 +251,18 @@ class TelegramChannel:
                                    reply_markup=InlineKeyboardMarkup([[button]]))  # fmt: skip
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log the error and tell the user to try again."""
-        if context.error is None:
+        """Log the error and tell the user to try again, if Telegram lets us. Telegram out of
+        reach (5xx, network, timeouts, after the retries) is one warning line, not an error
+        with a traceback: nothing in the bot went wrong."""
+        error = context.error
+        if error is None:
             return
-        apology = self.conversation.apology(context.error)
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            log.warning("Telegram could not be reached while answering an update (%s)",
+                        type(error).__name__)  # fmt: skip
+            apology = Reply(self.conversation.replies.failed)
+        else:
+            apology = self.conversation.apology(error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with suppress(TelegramError):
                 await context.bot.send_message(update.effective_chat.id, apology.text)
@@ -388,6 +396,7 @@ async def nudge_loop(dispatcher: nudges.Dispatcher, *, interval: float = 60.0) -
             report = await dispatcher.run_once()
             async with dispatcher.database.session() as session:
                 await crud.prune_updates(session, now=datetime.now(UTC))
+                await crud.prune_states(session, now=datetime.now(UTC))
                 await session.commit()
         except Exception:  # the database may be away for a moment: try again next minute
             log.exception("the nudge run failed")

@@ -116,8 +116,9 @@ def webhook_app(
         try:
             data = json.loads(body)
             update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError,
+                RecursionError):  # fmt: skip
+            update = None  # not JSON, too deep, or fields PTB cannot read (a date of 1e20)
         if update is None:
             return web.Response(status=400, text="not a Telegram update")
         # Handled before answering: if this replica dies mid-way, Telegram gets no 200 and

@@ -2,11 +2,12 @@
 dialogue step (a judgement waiting for an answer, a "did you mean…?", a confirmation) in the
 database, so a restart or another replica carries on where the last reply left off.
 
-Button data is short text (Telegram allows 64 bytes): ``kb:<entry>`` opens a knowledge entry,
-``jq:<question>:<value>`` answers the advisor, ``dym:<intent>`` picks a "did you mean…?"
-choice, ``forget:yes|no`` confirms a deletion, ``menu:judge`` starts a judgement. Every press
-is checked against the knowledge base or the open dialogue step, so stale or forged data gets
-a polite "that button has expired" and changes nothing.
+Button data follows one grammar (``bot.conversation.callbacks``): ``kb:<entry>`` opens a
+knowledge entry, ``jq:<question>:<value>`` answers the advisor, ``dym:<intent>`` picks a "did
+you mean…?" choice, ``forget:yes|no`` confirms a deletion, ``menu:judge`` starts a judgement.
+Every press is decoded against the grammar, then checked against the knowledge base or the
+open dialogue step, so stale or forged data gets a polite "that button has expired" and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import drawn
+from bot.conversation import callbacks
 from bot.conversation.growth import GrowthSkills
 from bot.conversation.messages import Button, Incoming, Reply
 from bot.conversation.replies import Replies
@@ -98,6 +100,8 @@ class Conversation:
             else:
                 await session.commit()
                 replies = turn.replies
+        if turn.forgotten:
+            await self.database.scrub()
         # Drawn with the session closed: SQLite's one connection is free for everyone else.
         return await drawn(replies)
 
@@ -270,8 +274,8 @@ class Conversation:
             turn.say("out_of_scope", self.replies.out_of_scope)
             return
         labels = self.replies.intent_labels
-        buttons = [[Button(labels[i], f"dym:{i.value}")] for i in candidates]
-        buttons.append([Button(self.replies.none_of_these, "dym:none")])
+        buttons = [[Button(labels[i], callbacks.encode("dym", i.value))] for i in candidates]
+        buttons.append([Button(self.replies.none_of_these, callbacks.encode("dym", "none"))])
         turn.say("did_you_mean", self.replies.did_you_mean, buttons)
         turn.open(DID_YOU_MEAN, {"text": result.text, "candidates": [i.value for i in candidates]})
 
@@ -292,7 +296,10 @@ class Conversation:
             for source in entry.sources
         )
         text = f"{entry.answer}\n\n<i>{self.replies.answer_source.format(sources=sources)}</i>"
-        buttons = [[Button(kb.entry(r).title, f"kb:{r}")] for r in entry.related[:_MAX_RELATED]]
+        buttons = [
+            [Button(kb.entry(r).title, callbacks.encode("kb", r))]
+            for r in entry.related[:_MAX_RELATED]
+        ]
         turn.say("answer", text, buttons)
 
     def _judge(self, turn: Turn, result: NluResult) -> None:
@@ -314,14 +321,16 @@ class Conversation:
         question = judgement.question
         if question is not None:
             lines += ["", question.text]
-            buttons = [[Button(label, f"jq:{question.id}:{value}")]
+            buttons = [[Button(label, callbacks.encode("jq", question.id, value))]
                        for label, value in question.options]  # fmt: skip
             turn.say("question", "\n".join(lines), buttons)
             turn.open(JUDGEMENT, {"facts": judgement.facts.to_dict(), "question": question.id})
             return
         entries = list(dict.fromkeys(entry for _, entry in judgement.reasons))[:2]
         kb = self.retriever.kb
-        buttons = [[Button(kb.entry(entry).title, f"kb:{entry}")] for entry in entries]
+        buttons = [
+            [Button(kb.entry(entry).title, callbacks.encode("kb", entry))] for entry in entries
+        ]
         if buttons:
             lines += ["", self.replies.read_more]
         buttons += self.growth.verdict_buttons(judgement.verdict.value)
@@ -330,8 +339,8 @@ class Conversation:
 
     def _ask_to_forget(self, turn: Turn) -> None:
         turn.say("forget_confirm", self.replies.forget_confirm, [[
-            Button(self.replies.forget_yes, "forget:yes"),
-            Button(self.replies.forget_no, "forget:no"),
+            Button(self.replies.forget_yes, callbacks.encode("forget", "yes")),
+            Button(self.replies.forget_no, callbacks.encode("forget", "no")),
         ]])  # fmt: skip
         turn.open(CONFIRM_FORGET, {})
 
@@ -348,28 +357,31 @@ class Conversation:
     # --- buttons ---------------------------------------------------------------------------
 
     async def _on_button(self, turn: Turn, data: str) -> None:
-        kind, _, rest = data.partition(":")
+        press = callbacks.decode(data)
         handled = False
-        if kind == "kb":
-            handled = self._entry_button(turn, rest)
-        elif kind == "jq":
-            handled = self._judgement_button(turn, rest)
-        elif kind == "dym":
-            handled = await self._did_you_mean_button(turn, rest)
-        elif kind == "forget" and rest in {"yes", "no"}:
+        if press is None:
+            pass  # outside the grammar: forged, malformed or from an older version
+        elif press.prefix == "kb":
+            handled = self._entry_button(turn, press.text(0))
+        elif press.prefix == "jq":
+            value = ":".join(map(str, press.fields[1:]))
+            handled = self._judgement_button(turn, press.text(0), value)
+        elif press.prefix == "dym":
+            handled = await self._did_you_mean_button(turn, press.text(0))
+        elif press.prefix == "forget":
             handled = turn.pending(CONFIRM_FORGET) is not None
             if handled:
-                await self._forget(turn, confirmed=rest == "yes")
-        elif data == "menu:judge":
+                await self._forget(turn, confirmed=press.text(0) == "yes")
+        elif press.prefix == "menu" and press.text(0) == "judge":
             turn.say("judge_prompt", self.replies.judge_prompt)
             handled = True
-        elif data == "menu:goal":
+        elif press.prefix == "menu":
             self.growth.ask_for_goal(turn)
             handled = True
-        elif kind in {"g", "gk", "gdel", "ci", "gs", "nd"}:
-            handled = await self.growth.on_button(turn, kind, rest)
+        else:
+            handled = await self.growth.on_button(turn, press)
         if not handled:
-            log.info("stale or unknown button data (%d bytes)", len(data))
+            log.info("stale or unknown button data (%d bytes)", len(data.encode()))
             turn.say("stale_button", self.replies.stale_button)
 
     def _entry_button(self, turn: Turn, entry_id: str) -> bool:
@@ -380,8 +392,7 @@ class Conversation:
         self._say_entry(turn, entry_id)
         return True
 
-    def _judgement_button(self, turn: Turn, rest: str) -> bool:
-        question_id, _, value = rest.partition(":")
+    def _judgement_button(self, turn: Turn, question_id: str, value: str) -> bool:
         pending = turn.pending(JUDGEMENT)
         if pending is None or pending.get("question") != question_id:
             return False

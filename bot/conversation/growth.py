@@ -10,11 +10,13 @@ is always looked up among the pressing user's own goals.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot import nudges
 from bot.charts import ProgressChart
+from bot.conversation import callbacks
+from bot.conversation.callbacks import Callback
 from bot.conversation.messages import Button, Reply
 from bot.conversation.replies import Replies
 from bot.conversation.turn import Turn, escape
@@ -25,9 +27,8 @@ from knowledge.models import KnowledgeBase
 from nlu.pipeline import NluResult
 
 AWAITING_GOAL, EDIT_GOAL, CONFIRM_DELETE_GOAL = "awaiting_goal", "edit_goal", "confirm_delete_goal"
+GOAL_DEADLINE = "goal_deadline"  # a deadline that had passed: asked for another
 CHECK_IN_STATUSES = {"progress", "not_yet", "done"}
-_WEEK = re.compile(r"\d{4}-W\d{2}")
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _DONE_WORDS = (
     "done",
     "finished",
@@ -67,16 +68,29 @@ class GrowthSkills:
 
     async def set_goal(self, turn: Turn, result: NluResult) -> None:
         draft = draft_goal(result.text, result.entities)
+        passed = draft.deadline is not None and draft.deadline < self.today(turn)
         goal = await crud.add_goal(
             turn.session,
             user_id=turn.user_id,
             text=draft.text,
             kind=draft.kind,
-            deadline=draft.deadline,
+            deadline=None if passed else draft.deadline,
             now=turn.now,
         )
         turn.close()
         self._say_goal_saved(turn, goal)
+        if passed and draft.deadline is not None:
+            self._ask_deadline(turn, goal, passed=draft.deadline)
+
+    def today(self, turn: Turn) -> date:
+        """The user's date today, in their timezone."""
+        return turn.now.astimezone(ZoneInfo(self.timezone(turn))).date()
+
+    def _ask_deadline(self, turn: Turn, goal: Goal, *, passed: date) -> None:
+        """A deadline that has passed is not stored: ask for another one."""
+        turn.say("goal_deadline_passed",
+                 self.replies.goal_deadline_passed.format(date=f"{passed:%d %B %Y}"))  # fmt: skip
+        turn.open(GOAL_DEADLINE, {"goal_id": goal.id})
 
     def _say_goal_saved(self, turn: Turn, goal: Goal) -> None:
         replies = self.replies
@@ -90,9 +104,9 @@ class GrowthSkills:
             text,
             [
                 [
-                    Button("✏️ Change kind", f"g:kind:{goal.id}"),
-                    Button("✏️ Edit text", f"g:edit:{goal.id}"),
-                    Button("↩️ Undo", f"g:undo:{goal.id}"),
+                    Button("✏️ Change kind", callbacks.encode("g", "kind", goal.id or 0)),
+                    Button("✏️ Edit text", callbacks.encode("g", "edit", goal.id or 0)),
+                    Button("↩️ Undo", callbacks.encode("g", "undo", goal.id or 0)),
                 ]
             ],
         )
@@ -135,10 +149,10 @@ class GrowthSkills:
             )
             buttons.append(
                 [
-                    Button(f"📈 {number}", f"g:prog:{goal.id}"),
-                    Button(f"✅ {number}", f"g:done:{goal.id}"),
-                    Button(f"✏️ {number}", f"g:edit:{goal.id}"),
-                    Button(f"🗑 {number}", f"g:del:{goal.id}"),
+                    Button(f"📈 {number}", callbacks.encode("g", "prog", goal.id or 0)),
+                    Button(f"✅ {number}", callbacks.encode("g", "done", goal.id or 0)),
+                    Button(f"✏️ {number}", callbacks.encode("g", "edit", goal.id or 0)),
+                    Button(f"🗑 {number}", callbacks.encode("g", "del", goal.id or 0)),
                 ]
             )
         if done:
@@ -146,7 +160,7 @@ class GrowthSkills:
         turn.say("goals", "\n".join(lines), buttons)
 
     def _say_no_goals(self, turn: Turn, text: str) -> None:
-        turn.say("goals", text, [[Button("Set a goal", "menu:goal")]])
+        turn.say("goals", text, [[Button("Set a goal", callbacks.encode("menu", "goal"))]])
 
     async def _find_goal(self, turn: Turn, result: NluResult, action: str) -> Goal | None:
         """The goal a message means ("goal 2", "the SQL goal", the only open one), or None
@@ -173,7 +187,7 @@ class GrowthSkills:
             self._say_no_goals(turn, self.replies.goals_empty)
             return None
         buttons = [
-            [Button(f"{n}. {g.text[:40]}", f"g:{action}:{g.id}")]
+            [Button(f"{n}. {g.text[:40]}", callbacks.encode("g", action, g.id or 0))]
             for n, g in enumerate(candidates or goals, start=1)
         ]
         turn.say("goal_which", self.replies.goal_which, buttons)
@@ -197,7 +211,12 @@ class GrowthSkills:
         turn.say(
             "goal_delete_confirm",
             self.replies.goal_delete_confirm.format(text=escape(goal.text)),
-            [[Button("🗑 Delete", "gdel:yes"), Button("Keep it", "gdel:no")]],
+            [
+                [
+                    Button("🗑 Delete", callbacks.encode("gdel", "yes")),
+                    Button("Keep it", callbacks.encode("gdel", "no")),
+                ]
+            ],
         )
         turn.open(CONFIRM_DELETE_GOAL, {"goal_id": goal.id})
 
@@ -227,7 +246,24 @@ class GrowthSkills:
         if turn.pending(AWAITING_GOAL) is not None:
             await self.set_goal(turn, result)
             return True
-        return False
+        asked = turn.pending(GOAL_DEADLINE)
+        deadline = result.entity("DATE")
+        if asked is None or deadline is None:
+            return False  # not a date: read as a new message (the question stays open)
+        goal = await crud.get_goal(turn.session, user_id=turn.user_id,
+                                   goal_id=int(asked["goal_id"]))  # fmt: skip
+        if goal is None:
+            turn.close()
+            return False
+        when = date.fromisoformat(deadline.value["date"])
+        if when < self.today(turn):
+            self._ask_deadline(turn, goal, passed=when)
+            return True
+        goal.deadline, goal.updated_at = when, turn.now
+        turn.close()
+        turn.say("goal_deadline_set", self.replies.goal_deadline_set.format(
+            text=escape(goal.text), date=f"{when:%d %B %Y}"))  # fmt: skip
+        return True
 
     # --- progress ---------------------------------------------------------------------------
 
@@ -271,7 +307,9 @@ class GrowthSkills:
             if when is None:
                 turn.say(
                     "nudge_timezone_set",
-                    self.replies.nudge_timezone_set.format(timezone=turn.user.timezone),
+                    self.replies.nudge_timezone_set.format(
+                        timezone=nudges.zone_label(turn.user.timezone)
+                    ),
                 )
         if when is not None:
             weekday_name = str(when.value.get("weekday") or "").casefold()
@@ -301,17 +339,23 @@ class GrowthSkills:
                 replies.nudge_status_active.format(
                     schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
                 ),
-                [[Button("⏸ Pause", "nd:pause"), Button("Change day", "nd:offer")]],
+                [
+                    [
+                        Button("⏸ Pause", callbacks.encode("nd", "pause")),
+                        Button("Change day", callbacks.encode("nd", "offer")),
+                    ]
+                ],
             )
         else:
             turn.say(
                 "nudge_status",
                 replies.nudge_status_paused.format(schedule=nudges.describe_schedule(schedule)),
-                [[Button("▶️ Resume", "nd:resume")]],
+                [[Button("▶️ Resume", callbacks.encode("nd", "resume"))]],
             )
 
     def _day_buttons(self) -> list[list[Button]]:
-        days = [Button(day[:3], f"nd:day:{number}") for number, day in enumerate(nudges.WEEKDAYS)]
+        days = [Button(day[:3], callbacks.encode("nd", "day", number))
+                for number, day in enumerate(nudges.WEEKDAYS)]  # fmt: skip
         return [days[:4], days[4:]]
 
     async def _save_schedule(
@@ -344,14 +388,22 @@ class GrowthSkills:
         if turn.user.telegram_id is None:
             text += "\n" + self.replies.nudge_console_note
         turn.say(
-            "nudge_saved", text, [[Button("⏸ Pause", "nd:pause"), Button("Change day", "nd:offer")]]
+            "nudge_saved",
+            text,
+            [
+                [
+                    Button("⏸ Pause", callbacks.encode("nd", "pause")),
+                    Button("Change day", callbacks.encode("nd", "offer")),
+                ]
+            ],
         )
         return schedule
 
     def _pause(self, turn: Turn, schedule: NudgeSchedule) -> None:
         schedule.active, schedule.updated_at = False, turn.now
         turn.say("nudge_paused", self.replies.nudge_paused,
-                 [[Button("▶️ Resume", "nd:resume"), Button("⏹ Stop", "nd:stop")]])  # fmt: skip
+                 [[Button("▶️ Resume", callbacks.encode("nd", "resume")),
+                   Button("⏹ Stop", callbacks.encode("nd", "stop"))]])  # fmt: skip
 
     async def _stop(self, turn: Turn, schedule: NudgeSchedule) -> None:
         await turn.session.delete(schedule)
@@ -382,21 +434,30 @@ class GrowthSkills:
 
     # --- buttons ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _pause_buttons() -> list[list[Button]]:
+        return [[Button("⏸ Pause", callbacks.encode("nd", "pause")),
+                 Button("Change day", callbacks.encode("nd", "offer"))]]  # fmt: skip
+
     def verdict_buttons(self, verdict: str) -> list[list[Button]]:
         """After a verdict: offer the next step as a goal."""
         if verdict == "promotion":
-            return [[Button(self.replies.verdict_goal_leadership, "gs:leadership")]]
+            return [
+                [Button(self.replies.verdict_goal_leadership, callbacks.encode("gs", "leadership"))]
+            ]
         if verdict in {"advancement", "unclear"}:
-            return [[Button(self.replies.verdict_goal_promotion, "gs:promotion")]]
+            return [
+                [Button(self.replies.verdict_goal_promotion, callbacks.encode("gs", "promotion"))]
+            ]
         return []
 
-    async def on_button(self, turn: Turn, kind: str, rest: str) -> bool:
+    async def on_button(self, turn: Turn, press: Callback) -> bool:
         """Handle a growth button; False for data that is stale, forged or not ours."""
+        kind = press.prefix
         if kind == "g":
-            action, _, goal_id = rest.partition(":")
-            return await self._goal_button(turn, action, goal_id)
+            return await self._goal_button(turn, press.text(0), press.number(1))
         if kind == "gk":
-            goal_id, _, goal_kind = rest.partition(":")
+            goal_id, goal_kind = press.number(0), press.text(1)
             goal = await self._own_goal(turn, goal_id)
             if goal is None or goal_kind not in GOAL_KINDS:
                 return False
@@ -408,29 +469,29 @@ class GrowthSkills:
                 ),
             )
             return True
-        if kind == "gdel" and rest in {"yes", "no"}:
+        if kind == "gdel":
             pending = turn.pending(CONFIRM_DELETE_GOAL)
             if pending is None:
                 return False
-            goal = await self._own_goal(turn, str(pending["goal_id"]))
+            goal = await self._own_goal(turn, int(pending["goal_id"]))
             turn.close()
             if goal is None:
                 return False
-            if rest == "yes":
+            if press.text(0) == "yes":
                 await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
                 turn.say("goal_deleted", self.replies.goal_deleted.format(text=escape(goal.text)))
             else:
                 turn.say("goal_kept", self.replies.goal_kept)
             return True
         if kind == "ci":
-            goal_id, _, status_week = rest.partition(":")
-            status, _, week = status_week.partition(":")
-            goal = await self._own_goal(turn, goal_id)
-            if goal is None or status not in CHECK_IN_STATUSES or not _WEEK.fullmatch(week):
+            status, week = press.text(1), press.text(2)
+            goal = await self._own_goal(turn, press.number(0))
+            if goal is None or status not in CHECK_IN_STATUSES:
                 return False
             await self._check_in(turn, goal, status, week)
             return True
-        if kind == "gs" and rest in {"promotion", "leadership"}:
+        if kind == "gs" and press.text(0) in {"promotion", "leadership"}:
+            rest = press.text(0)
             text = "Get ready for a promotion" if rest == "promotion" else "Grow into my new role"
             goal = await crud.add_goal(
                 turn.session,
@@ -443,15 +504,13 @@ class GrowthSkills:
             self._say_goal_saved(turn, goal)
             return True
         if kind == "nd":
-            return await self._nudge_button(turn, rest)
+            return await self._nudge_button(turn, press)
         return False
 
-    async def _own_goal(self, turn: Turn, goal_id: str) -> Goal | None:
-        if not goal_id.isdigit():
-            return None
-        return await crud.get_goal(turn.session, user_id=turn.user_id, goal_id=int(goal_id))
+    async def _own_goal(self, turn: Turn, goal_id: int) -> Goal | None:
+        return await crud.get_goal(turn.session, user_id=turn.user_id, goal_id=goal_id)
 
-    async def _goal_button(self, turn: Turn, action: str, goal_id: str) -> bool:
+    async def _goal_button(self, turn: Turn, action: str, goal_id: int) -> bool:
         goal = await self._own_goal(turn, goal_id)
         if goal is None:
             return False
@@ -470,27 +529,31 @@ class GrowthSkills:
             await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
             turn.say("goal_undone", self.replies.goal_undone)
         elif action == "kind":
-            kinds = [Button(self.replies.goal_kinds[k], f"gk:{goal.id}:{k}") for k in GOAL_KINDS]
+            kinds = [Button(self.replies.goal_kinds[k], callbacks.encode("gk", goal.id or 0, k))
+                     for k in GOAL_KINDS]  # fmt: skip
             turn.say("goal_kind_prompt", self.replies.goal_kind_prompt, [kinds[:4], kinds[4:]])
         else:
             return False
         return True
 
-    async def _nudge_button(self, turn: Turn, rest: str) -> bool:
+    async def _nudge_button(self, turn: Turn, press: Callback) -> bool:
         schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
-        action, _, value = rest.partition(":")
+        action = press.text(0)
         if action == "offer":
             turn.say("nudge_offer", self.replies.nudge_offer, self._day_buttons())
-        elif action == "day" and value.isdigit() and int(value) < 7:
-            await self._save_schedule(turn, schedule, weekday=int(value), local_time=None)
-            times = [Button(t, f"nd:time:{t}") for t in TIME_CHOICES]
+        elif action == "day":
+            await self._save_schedule(turn, schedule, weekday=press.number(1), local_time=None)
+            times = [Button(t, callbacks.encode("nd", "time", t)) for t in TIME_CHOICES]
             turn.say(
                 "nudge_pick_time",
-                self.replies.nudge_pick_time.format(timezone=self.timezone(turn)),
+                self.replies.nudge_pick_time.format(
+                    timezone=nudges.zone_label(self.timezone(turn))
+                ),
                 [times],
             )
-        elif action == "time" and _TIME.fullmatch(value):
-            await self._save_schedule(turn, schedule, weekday=None, local_time=value)
+        elif action == "time":
+            local_time = f"{press.text(1)}:{press.text(2)}"
+            await self._save_schedule(turn, schedule, weekday=None, local_time=local_time)
         elif action == "pause" and schedule is not None:
             self._pause(turn, schedule)
         elif action == "stop" and schedule is not None:

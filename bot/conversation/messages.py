@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.charts import ProgressChart
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}", re.ASCII)
+
+
+def clean(text: str) -> str:
+    """Text as it may be stored on every database: without NUL characters (PostgreSQL
+    refuses them) and without lone surrogates (no encoding can store them)."""
+    text = text.replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +31,14 @@ class Sender:
     def __post_init__(self) -> None:
         if (self.telegram_id is None) == (self.console_name is None):
             raise ValueError("a sender is either a Telegram user or a console user")
+        # Normalised where it enters: PostgreSQL refuses NUL in text, and the columns are
+        # bounded (a first name of 64 characters, a language tag of 16).
+        object.__setattr__(self, "name", clean(self.name)[:64])
+        if self.console_name is not None:
+            object.__setattr__(self, "console_name", clean(self.console_name)[:64] or "you")
+        language = self.language
+        if language is not None and (len(language) > 16 or not _LANGUAGE_TAG.fullmatch(language)):
+            object.__setattr__(self, "language", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +55,10 @@ class Incoming:
     # The channel's id of the message whose button was pressed: each button of a message acts
     # once (None where messages have no ids, as in the console).
     keyboard: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.text is not None:
+            object.__setattr__(self, "text", clean(self.text))
 
 
 @dataclass(frozen=True, slots=True)

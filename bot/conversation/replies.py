@@ -50,6 +50,8 @@ class Replies(BaseModel):
     goal_prompt: str
     goal_saved: str
     goal_deadline: str
+    goal_deadline_passed: str
+    goal_deadline_set: str
     goal_kind_prompt: str
     goal_kind_set: str
     goal_undone: str

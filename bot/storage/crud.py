@@ -294,6 +294,13 @@ async def replies_sent(session: AsyncSession, *, update_id: int) -> None:
     )
 
 
+async def prune_states(session: AsyncSession, *, now: datetime) -> int:
+    """Delete every expired dialogue step (what a step keeps, such as the message a "did you
+    mean…?" waits to route, is kept no longer than the step lives); how many."""
+    expired = delete(DialogueState).where(col(DialogueState.expires_at) <= now)
+    return int((await session.execute(expired)).rowcount)  # type: ignore[attr-defined]
+
+
 async def prune_updates(session: AsyncSession, *, now: datetime) -> int:
     """Forget update ids older than a day (and button presses older than ``PRESS_MEMORY``);
     how many update ids were forgotten."""

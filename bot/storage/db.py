@@ -8,6 +8,7 @@ scale out to several replicas sharing one database.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,14 @@ SCHEMA_HEAD = "0005"
 _MIGRATION_LOCK_ID = 0x6361_7265_6572
 
 
+class DatabaseUnusable(Exception):
+    """The database named by DATABASE_URL cannot be created, opened or written (a folder that
+    cannot be made, a read-only disk or file): a setting to fix, not a moment to wait out."""
+
+
+_UNUSABLE = ("unable to open database file", "readonly database", "disk i/o error")
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True for the errors of a database that cannot be reached, or not right now: refused or
     dropped connections, timeouts, a database starting up or locked. Trying again later may
@@ -65,6 +74,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")  # deletes cascade, as on PostgreSQL
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left behind
     cursor.close()
 
 
@@ -77,7 +87,7 @@ class Database:
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _create_private(Path(database))
             # Each aiosqlite call is a round trip to its thread: no "SELECT 1" ping before
             # each use (a local file does not drop connections) and no ROLLBACK after each
             # commit (sessions always end in commit or their own rollback). One connection:
@@ -104,11 +114,21 @@ class Database:
         """A new session; use it as ``async with db.session() as session``."""
         return self._sessions()
 
+    async def scrub(self) -> None:
+        """After deleting a user: leave no copy of their rows in the database files. SQLite
+        overwrites deleted rows (``secure_delete``); the write-ahead log, which still holds
+        the pages as they were, is checkpointed into the database and truncated. PostgreSQL
+        keeps dead rows until its autovacuum reclaims them."""
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def wait_until_reachable(self, seconds: float) -> None:
         """Connect, retrying with backoff for up to ``seconds`` while the database cannot be
         reached (it may be starting up, or failing over); then raise the last error."""
         retrying = AsyncRetrying(
-            retry=retry_if_exception(is_unavailable),
+            retry=retry_if_exception(lambda e: is_unavailable(e) and self._unusable(e) is None),
             stop=stop_after_delay(seconds),
             wait=wait_exponential(multiplier=0.25, max=5),
             before_sleep=_log_wait,
@@ -122,16 +142,32 @@ class Database:
     async def upgrade(self, revision: str = "head", *, wait_seconds: float = 0.0) -> None:
         """Create or upgrade the schema with the Alembic migrations, first waiting up to
         ``wait_seconds`` for the database to be reachable."""
-        if wait_seconds:
-            await self.wait_until_reachable(wait_seconds)
-        if revision == "head" and await self._stored_revision() == SCHEMA_HEAD:
-            return
-        async with self.engine.begin() as connection:
-            if not self.is_sqlite:
-                await connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
-                )
-            await connection.run_sync(_upgrade, revision)
+        try:
+            if wait_seconds:
+                await self.wait_until_reachable(wait_seconds)
+            if revision == "head" and await self._stored_revision() == SCHEMA_HEAD:
+                return
+            async with self.engine.begin() as connection:
+                if not self.is_sqlite:
+                    await connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                    )
+                await connection.run_sync(_upgrade, revision)
+        except OperationalError as error:
+            unusable = self._unusable(error)
+            if unusable is not None:
+                raise unusable from None
+            raise
+
+    def _unusable(self, error: BaseException) -> DatabaseUnusable | None:
+        """The SQLite errors no wait will mend (a read-only file or disk, a path that cannot
+        be opened), as the error to report; None for any other."""
+        if not self.is_sqlite or not isinstance(error, OperationalError):
+            return None
+        reason = str(error.orig or error).splitlines()[0]
+        if any(words in reason.lower() for words in _UNUSABLE):
+            return DatabaseUnusable(f"{self.url.database}: {reason}")
+        return None
 
     async def _stored_revision(self) -> str | None:
         """The revision in ``alembic_version``, read without Alembic; None if there is none."""
@@ -153,6 +189,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600); SQLite gives its write-ahead
+    log and shared-memory files the same permissions."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise DatabaseUnusable(f"{path}: {error.strerror or error}") from None
 
 
 def _log_wait(state: RetryCallState) -> None:

@@ -11,9 +11,14 @@ from sqlalchemy import func, select
 
 from bot.conversation import Conversation, Incoming, Sender
 from bot.conversation.messages import Button, Reply
+from bot.conversation.replies import load_replies
 from bot.storage import crud
+from bot.storage.db import Database
 from bot.storage.models import DialogueState, User
+from knowledge.advisor import default_rules
 from knowledge.models import html_problems
+from knowledge.retrieval import Retriever
+from nlu.pipeline import Nlu
 from tests.bot.conversation.conftest import Chat
 from tests.conftest import NOW
 
@@ -287,3 +292,19 @@ async def test_command_arguments_are_used(ann: Chat) -> None:
     assert listed.kind == "goals"
     assert [reply.kind for reply in await ann.say("/start")] == ["welcome"]
     assert [reply.kind for reply in await ann.say("/start something-else")] == ["welcome"]
+
+
+async def test_nul_characters_and_odd_language_tags_are_normalised_on_both_databases(
+    nlu: Nlu, retriever: Retriever, database: Database
+) -> None:
+    conversation = Conversation(nlu=nlu, retriever=retriever, rules=default_rules(),
+                                database=database, replies=load_replies())  # fmt: skip
+    odd = Sender(telegram_id=501, name="Ann\x00Marie", language="x" * 40)
+    [saved] = await conversation.handle(Incoming(odd, text="set a goal to learn\x00 SQL"), now=NOW)
+    assert saved.kind == "goal_saved"
+    # The user is not stuck after it: the next message is handled as usual.
+    [listed] = await conversation.handle(Incoming(odd, text="/goals"), now=NOW)
+    assert listed.kind == "goals"
+    async with database.session() as session:
+        user = (await session.scalars(select(User))).one()
+    assert (user.name, user.language) == ("AnnMarie", None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
-from bot.storage.models import CheckIn, Goal, NudgeSchedule
+from bot.storage.models import CheckIn, Goal, NudgeSchedule, User
 from tests.bot.conversation.conftest import Chat
 
 
@@ -176,3 +177,35 @@ async def test_forget_removes_goals_and_schedules_too(ann: Chat) -> None:
     assert await goals_of(ann) == []
     async with ann.conversation.database.session() as session:
         assert (await session.scalars(select(NudgeSchedule))).all() == []
+
+
+@pytest.mark.parametrize(
+    ("said", "stored", "shown"),
+    [("I'm in UTC+10", "Etc/GMT-10", "UTC+10"), ("my timezone is GMT-3", "Etc/GMT+3", "UTC-3"),
+     ("I'm in Etc/GMT+12", "Etc/GMT+12", "UTC-12")],
+)  # fmt: skip
+async def test_offsets_are_stored_right_and_shown_as_people_read_them(
+    ann: Chat, said: str, stored: str, shown: str
+) -> None:
+    [reply] = await ann.say(said)
+    assert reply.kind == "nudge_timezone_set"
+    assert f"<b>{shown}</b>" in reply.text
+    async with ann.conversation.database.session() as session:
+        user = (await session.scalars(select(User))).one()
+    assert user.timezone == stored
+
+
+async def test_a_deadline_that_has_passed_is_not_stored_and_another_is_asked_for(
+    ann: Chat,
+) -> None:
+    saved, asked = await ann.say("set a goal to learn SQL by June 2025")  # NOW is in 2026
+    assert saved.kind == "goal_saved"
+    assert "by " not in saved.text.split("\n")[1]  # no deadline stored
+    assert asked.kind == "goal_deadline_passed"
+    assert [r.kind for r in await ann.say("by March 2020")] == ["goal_deadline_passed"]
+    [done] = await ann.say("by June")  # a month without a year: the next one to come
+    assert done.kind == "goal_deadline_set"
+    [goal] = await goals_of(ann)
+    assert goal.deadline is not None
+    assert goal.deadline > ann.now.date()
+    assert goal.deadline.month == 6
