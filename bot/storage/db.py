@@ -55,8 +55,27 @@ def is_unavailable(error: BaseException) -> bool:
     dropped connections, timeouts, a database starting up or locked. Trying again later may
     work; a wrong query or a broken constraint would not, and is not one of these."""
     if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+        return (
+            error.connection_invalidated
+            or isinstance(error, OperationalError | InterfaceError)
+            or _server_unavailable(error.orig)
+        )
     return isinstance(error, OSError | TimeoutError)
+
+
+# SQLSTATEs of a PostgreSQL server that is there but cannot take the work now: connection
+# exceptions (08), operator intervention (57P: shutting down, restarting, "the database
+# system is not accepting connections"), too many connections (53300).
+_UNAVAILABLE_STATES = ("08", "57P", "53300")
+
+
+def _server_unavailable(orig: BaseException | None) -> bool:
+    """asyncpg's errors reach SQLAlchemy as a plain DBAPIError: read their SQLSTATE."""
+    for cause in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(cause, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+    return False
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

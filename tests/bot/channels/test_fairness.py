@@ -8,6 +8,7 @@ connection is turned away while Telegram's deliveries still get through."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from tests.bot.channels.conftest import StartBot, free_port
@@ -102,8 +103,12 @@ async def test_the_webhook_server_sheds_idle_slow_and_surplus_connections(
     await fake.wait_for(lambda: fake.webhook_url or None, what="setWebhook")
     await wait_for_port(port)
 
+    opened: list[asyncio.StreamWriter] = []
+
     async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        opened.append(writer)
+        return reader, writer
 
     # An idle connection, and one trickling its headers a byte at a time, are closed.
     idle, _ = await connect()
@@ -134,6 +139,10 @@ async def test_the_webhook_server_sheds_idle_slow_and_surplus_connections(
         writer.close()
     # ... and once they are gone, Telegram's delivery is answered.
     await asyncio.sleep(0.2)
+    for writer in opened:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
     update = fake.message_update(6001, "what is a promotion?")
     assert await fake.post_update(url, update, secret=secret) == 200
     [answer] = await fake.wait_for_messages(6001, 1, timeout=20)

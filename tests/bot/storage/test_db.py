@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from bot.storage.db import SCHEMA_HEAD, Database, alembic_config, is_unavailable
 from tests.bot.channels.conftest import free_port
@@ -14,6 +14,17 @@ def test_refused_dropped_and_locked_connections_are_unavailability() -> None:
     assert is_unavailable(ConnectionRefusedError(111, "Connect call failed"))
     assert is_unavailable(TimeoutError())
     assert is_unavailable(OperationalError("SELECT 1", {}, Exception("database is locked")))
+
+
+def test_a_server_not_accepting_connections_is_unavailability() -> None:
+    # asyncpg's error, as SQLAlchemy hands it on: a plain DBAPIError around an adapter error.
+    from asyncpg.exceptions import CannotConnectNowError, TooManyConnectionsError
+
+    for cause in (CannotConnectNowError("the database system is not accepting connections"),
+                  TooManyConnectionsError("sorry, too many clients already")):  # fmt: skip
+        adapted = Exception(str(cause))
+        adapted.__cause__ = cause
+        assert is_unavailable(DBAPIError("SELECT 1", {}, adapted))
 
 
 def test_a_wrong_query_or_a_broken_constraint_is_not() -> None:
