@@ -13,6 +13,9 @@ import dataclasses
 import io
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -94,8 +97,23 @@ def _drawing() -> ProcessPoolExecutor:
     # not forked: the bot's threads (the database's, the event loop's) stay behind.
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_follow_parent, initargs=(os.getpid(),),
+        )  # fmt: skip
     return _pool
+
+
+def _follow_parent(parent: int) -> None:
+    """In the drawing process: end when the bot does, even when it was killed (SIGKILL gives
+    it no chance to stop this process, which would otherwise idle on forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def warm_up() -> None:

@@ -8,6 +8,7 @@ import json
 import signal
 import sqlite3
 from collections import Counter
+from pathlib import Path
 
 from tests.bot.channels.conftest import StartBot
 from tests.bot.channels.test_telegram import buttons, reply_to
@@ -142,3 +143,29 @@ async def test_updates_left_in_the_inbox_by_a_killed_poller_are_handled_at_the_n
 def _inbox_rows(path: str) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM inbox_updates").fetchone()[0])
+
+
+def _children(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children |= {int(c) for c in (task / "children").read_text().split()}
+    return children
+
+
+async def test_the_chart_process_ends_with_a_killed_bot(
+    fake: FakeBotApi, start_bot: StartBot
+) -> None:
+    bot = await start_bot()
+    assert bot.process is not None
+    fake.user_sends(4201, "set a goal to learn SQL")
+    fake.user_sends(4201, "/progress")
+    await fake.wait_for(lambda: any("photo" in m for m in fake.sent(4201)) or None,
+                        timeout=30, what="a chart")  # fmt: skip
+    drawing = _children(bot.process.pid)
+    assert drawing, "the chart was drawn in a process of its own"
+    await bot.stop(signal.SIGKILL)
+
+    def all_gone() -> bool | None:
+        return all(not Path(f"/proc/{pid}").exists() for pid in drawing) or None
+
+    await fake.wait_for(all_gone, timeout=10, what="the drawing process to end")
