@@ -545,21 +545,7 @@ class FakeBotApi:
     ) -> JsonDict:
         """Build (without queueing) a ``message`` update from a user in their private chat."""
         self.add_user(user_id, first_name=first_name, language_code=language_code)
-        chat = self._chats[user_id]
-        message: JsonDict = {
-            "message_id": self._next_message_id(chat),
-            "from": copy.deepcopy(chat.user),
-            "chat": copy.deepcopy(chat.chat),
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-            ]
-        chat.messages[message["message_id"]] = message
-        return {"update_id": self._next_update(), "message": copy.deepcopy(message)}
+        return self._user_writes(user_id, self._chats[user_id], text)
 
     def group_message_update(
         self, user_id: int, group_id: int, text: str, *, first_name: str = "Ann",
@@ -572,10 +558,13 @@ class FakeBotApi:
         if group is None:
             group = _Chat(user={}, chat={"id": group_id, "type": "supergroup", "title": title})
             self._chats[group_id] = group
+        return self._user_writes(user_id, group, text)
+
+    def _user_writes(self, user_id: int, chat: _Chat, text: str) -> JsonDict:
         message: JsonDict = {
-            "message_id": self._next_message_id(group),
+            "message_id": self._next_message_id(chat),
             "from": copy.deepcopy(self._chats[user_id].user),
-            "chat": copy.deepcopy(group.chat),
+            "chat": copy.deepcopy(chat.chat),
             "date": int(time.time()),
             "text": text,
         }
@@ -584,7 +573,7 @@ class FakeBotApi:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
-        group.messages[message["message_id"]] = message
+        chat.messages[message["message_id"]] = message
         return {"update_id": self._next_update(), "message": copy.deepcopy(message)}
 
     def callback_update(self, user_id: int, message_id: int, data: str) -> JsonDict:

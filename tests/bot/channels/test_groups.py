@@ -54,3 +54,28 @@ async def test_group_commands_get_a_private_chat_link_and_never_personal_data(
     fake.user_sends(ANN, "/start goals")
     goals = await reply_to(fake, ANN, 2)
     assert "Acme" in goals["text"]
+
+
+async def test_a_button_pressed_in_a_group_does_nothing_there(
+    fake: FakeBotApi, start_bot: StartBot, bot_env: dict[str, str]
+) -> None:
+    await start_bot()
+    fake.user_sends(ANN, "I want to leave Acme for a competitor by June")
+    await reply_to(fake, ANN, 1)
+    fake.enqueue(fake.group_message_update(ANN, GROUP, "/help"))
+    [answer] = await fake.wait_for_messages(GROUP, 1, timeout=20)
+    # A forged press under the group answer, asking to delete everything.
+    fake._callback_queries["4242"] = False
+    fake.enqueue({"update_id": fake._next_update(), "callback_query": {
+        "id": "4242", "from": fake._chats[ANN].user, "message": answer,
+        "chat_instance": "1", "data": "forget:yes",
+    }})  # fmt: skip
+    await fake.wait_for(lambda: fake.calls_of("answerCallbackQuery") or None, timeout=20,
+                        what="the press to be answered")  # fmt: skip
+    [call] = fake.calls_of("answerCallbackQuery")
+    assert call.ok
+    assert "private chat" in call.params["text"]
+    await asyncio.sleep(0.5)
+    assert len(fake.sent(GROUP)) == 1
+    assert len(fake.sent(ANN)) == 1
+    assert users_stored(bot_env) == 1  # nothing was deleted
