@@ -134,7 +134,10 @@ class Poller:
         # A signal: let the updates in work finish (what does not is still in the inbox).
         if self._working:
             await asyncio.wait(self._working, timeout=SHUTDOWN_GRACE)
-        await self._record([])
+        try:
+            await self._record([])
+        except Exception as error:  # the rows stay; the next start sees they were handled
+            log.warning("the inbox could not be cleared at shutdown (%s)", type(error).__name__)
         if offset:  # confirm the last batch, so the next start does not get it again
             await self.bot.fetch_updates(offset=offset, hold=0,
                                          allowed_updates=self.allowed_updates)  # fmt: skip
