@@ -162,10 +162,9 @@ class Poller:
         if not items and not handled:
             return
         try:
-            async with self.database.session() as session:
-                await crud.keep_in_inbox(session, updates=items, handled=handled,
+            async with self.database.engine.begin() as connection:
+                await crud.keep_in_inbox(connection, updates=items, handled=handled,
                                          now=datetime.now(UTC))  # fmt: skip
-                await session.commit()
         except BaseException:
             self._handled.extend(handled)
             raise

@@ -117,9 +117,8 @@ class Conversation:
 
     async def replies_sent(self, delivery_id: int) -> None:
         """The channel sent (or gave up on) a delivery's replies: empty its outbox."""
-        async with self.database.session() as session:
-            await crud.replies_sent(session, update_id=delivery_id)
-            await session.commit()
+        async with self.database.engine.begin() as connection:
+            await crud.replies_sent(connection, update_id=delivery_id)
 
     async def _pressed_before(self, turn: Turn, incoming: Incoming) -> bool:
         """True when this button of this message has acted before. Buttons that only show

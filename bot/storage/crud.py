@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, delete, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from bot.storage.models import (
@@ -283,8 +283,10 @@ async def unsent_replies(session: AsyncSession, *, update_id: int) -> list[dict[
     return list(await session.scalar(query) or [])
 
 
-async def replies_sent(session: AsyncSession, *, update_id: int) -> None:
-    """Empty an update's outbox: its replies went out (or were refused for good)."""
+async def replies_sent(session: AsyncSession | AsyncConnection, *, update_id: int) -> None:
+    """Empty an update's outbox: its replies went out (or were refused for good). Runs on a
+    bare connection as well: it is one statement after every answer, and a session's unit of
+    work costs more than the statement."""
     await session.execute(
         update(ProcessedUpdate)
         .where(
@@ -328,14 +330,19 @@ async def claim_press(
 
 
 async def keep_in_inbox(
-    session: AsyncSession, *, updates: list[dict[str, Any]], handled: list[int], now: datetime
+    session: AsyncSession | AsyncConnection,
+    *,
+    updates: list[dict[str, Any]],
+    handled: list[int],
+    now: datetime,
 ) -> None:
     """Record fetched updates (raw, by ``update_id``; one fetched again is kept once) and
     delete the ones handled since, in one transaction."""
     if handled:
         await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(handled)))
     if updates:
-        dialect = session.get_bind().dialect.name
+        dialect = (session.dialect if isinstance(session, AsyncConnection)
+                   else session.get_bind().dialect).name  # fmt: skip
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         rows = [{"update_id": u["update_id"], "received_at": now, "payload": u} for u in updates]
         await session.execute(
