@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -56,6 +55,7 @@ from bot.channels.http import AiohttpRequest
 from bot.channels.limits import CAPTION_LIMIT, keyboard_pages, length, split
 from bot.channels.polling import PollingBot, Process
 from bot.conversation import Button, Incoming, Reply, Sender
+from bot.conversation.core import COMMAND, START_PAYLOADS
 from bot.flood import FloodGuard
 from bot.flood import Verdict as FloodVerdict
 from bot.storage import crud
@@ -77,9 +77,6 @@ COMMANDS = [
     BotCommand("export", "Send me all my data as a file"),
     BotCommand("forget", "Delete everything I know about you"),
 ]
-# Commands a group answer's button carries to the private chat (t.me/<bot>?start=<command>).
-DEEP_LINKS = {"start", "help", "goal", "goals", "progress", "nudge", "export", "forget"}
-_GROUP_COMMAND = re.compile(r"/([a-z0-9_]{1,32})(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -186,7 +183,7 @@ class TelegramChannel:
         """An edited message is not read again (it would repeat what the first one did): the
         user is told once per edit, and nothing changes."""
         message, user = update.edited_message, update.effective_user
-        if message is None or user is None or message.chat.type != "private":
+        if message is None or user is None or message.chat.type != ChatType.PRIVATE:
             return
         note = Reply(self.conversation.replies.edit_not_read, kind="edit_not_read")
         await self._send(context.bot, message.chat_id, [note])
@@ -230,19 +227,19 @@ class TelegramChannel:
         group is ignored."""
         text = message.text or ""
         username = (bot.username or "").casefold()
-        command = _GROUP_COMMAND.match(text)
+        command = COMMAND.match(text.strip())
         replied_to = message.reply_to_message
         addressed = (
-            (command is not None and command.group(2) in {None, username})
+            (command is not None and (command.group(2) or username).casefold() == username)
             or (bool(username) and f"@{username}" in text.casefold())
             or (replied_to is not None and replied_to.from_user is not None
                 and replied_to.from_user.id == bot.id)
         )  # fmt: skip
         if not addressed:
             return
-        name = command.group(1) if command is not None else ""
+        name = command.group(1).lower() if command is not None else ""
         link = f"https://t.me/{bot.username}"
-        if name in DEEP_LINKS:
+        if name in START_PAYLOADS:  # the private chat's /start runs it
             link += f"?start={name}"
         replies = self.conversation.replies
         button = InlineKeyboardButton(replies.group_private_button, url=link)
@@ -350,7 +347,7 @@ async def send_reply(
     characters, and buttons in pages of 100 (the last text carries the first page, and
     ``more_buttons`` introduces each further page)."""
     text, pages = reply.text, keyboard_pages(reply.buttons)
-    texts = split(text)
+    as_caption = False
     if reply.document is not None or reply.image is not None:
         caption = text if length(text) <= CAPTION_LIMIT else None
         if reply.document is not None:
@@ -361,7 +358,8 @@ async def send_reply(
             await _call(bot.send_photo, chat_id, reply.image, caption=caption, reply_markup=markup)
             if caption is not None:
                 pages = pages[1:]
-        texts = [] if caption is not None else texts
+        as_caption = caption is not None
+    texts = [] if as_caption else split(text)
     for index, part in enumerate(texts):
         last = index == len(texts) - 1
         await _call(bot.send_message, chat_id, part,

@@ -36,9 +36,11 @@ log = logging.getLogger(__name__)
 
 
 JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = "judgement", "did_you_mean", "confirm_forget"
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*)|$)", re.DOTALL)
+# A command: its name, the bot it is addressed to (``/goals@careerbot``), its argument. The
+# Telegram channel reads group messages with it too.
+COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+(.*)|$)", re.DOTALL)
 # What a deep link (t.me/<bot>?start=<payload>, as the group answer sends) may open.
-_START_PAYLOADS = {"help", "goal", "goals", "progress", "nudge", "export", "forget"}
+START_PAYLOADS = frozenset({"help", "goal", "goals", "progress", "nudge", "export", "forget"})
 _WORDS = re.compile(r"[^\w\s']+")
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "delete", "delete it", "do it"}
 _NO = {"no", "n", "nope", "cancel", "keep", "keep it", "don't", "dont"}
@@ -159,9 +161,9 @@ class Conversation:
         if text is None or not text.strip():
             turn.say("no_text", self.replies.no_text)
             return
-        command = _COMMAND.match(text.strip())
+        command = COMMAND.match(text.strip())
         if command is not None:
-            await self._command(turn, command.group(1).lower(), (command.group(2) or "").strip())
+            await self._command(turn, command.group(1).lower(), (command.group(3) or "").strip())
             return
         if await self._typed_answer(turn, text):
             return
@@ -172,7 +174,7 @@ class Conversation:
 
     async def _command(self, turn: Turn, name: str, argument: str = "") -> None:
         replies = self.replies
-        if name == "start" and argument.casefold() in _START_PAYLOADS:
+        if name == "start" and argument.casefold() in START_PAYLOADS:
             await self._command(turn, argument.casefold())  # a deep link, e.g. from a group
         elif name == "goal" and argument:
             await self.growth.set_goal(turn, self.nlu.parse(argument, now=turn.now))

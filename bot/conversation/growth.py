@@ -89,7 +89,7 @@ class GrowthSkills:
     def _ask_deadline(self, turn: Turn, goal: Goal, *, passed: date) -> None:
         """A deadline that has passed is not stored: ask for another one."""
         turn.say("goal_deadline_passed",
-                 self.replies.goal_deadline_passed.format(date=f"{passed:%d %B %Y}"))  # fmt: skip
+                 self.replies.goal_deadline_passed.format(date=_day(passed)))  # fmt: skip
         turn.open(GOAL_DEADLINE, {"goal_id": goal.id})
 
     def _say_goal_saved(self, turn: Turn, goal: Goal) -> None:
@@ -118,7 +118,7 @@ class GrowthSkills:
     def _deadline(self, goal: Goal) -> str:
         if goal.deadline is None:
             return ""
-        return self.replies.goal_deadline.format(date=f"{goal.deadline:%d %B %Y}")
+        return self.replies.goal_deadline.format(date=_day(goal.deadline))
 
     async def list_goals(self, turn: Turn) -> None:
         replies = self.replies
@@ -262,7 +262,7 @@ class GrowthSkills:
         goal.deadline, goal.updated_at = when, turn.now
         turn.close()
         turn.say("goal_deadline_set", self.replies.goal_deadline_set.format(
-            text=escape(goal.text), date=f"{when:%d %B %Y}"))  # fmt: skip
+            text=escape(goal.text), date=_day(when)))  # fmt: skip
         return True
 
     # --- progress ---------------------------------------------------------------------------
@@ -585,3 +585,8 @@ def streak(statuses: dict[str, str], this_week: str) -> int:
             break
         count += 1
     return count
+
+
+def _day(day: date) -> str:
+    """A deadline as the bot writes it: 30 June 2027."""
+    return f"{day:%d %B %Y}"

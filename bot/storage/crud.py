@@ -257,6 +257,12 @@ UPDATE_MEMORY = timedelta(days=1)
 PRESS_MEMORY = timedelta(days=90)  # a keyboard older than this may act once more
 
 
+def _insert(session: AsyncSession | AsyncConnection, table: Any) -> Any:
+    """The INSERT of the session's dialect, which has ON CONFLICT DO NOTHING (both do)."""
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    return (postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 async def claim_update(
     session: AsyncSession, *, update_id: int, now: datetime, replies: list[dict[str, Any]]
 ) -> bool:
@@ -266,10 +272,8 @@ async def claim_update(
     One INSERT … ON CONFLICT DO NOTHING (both SQLite and PostgreSQL have it): it runs for
     every message, so no savepoint round trips.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(ProcessedUpdate)
+        _insert(session, ProcessedUpdate)
         .values(update_id=update_id, processed_at=now, replies=replies)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
@@ -318,10 +322,8 @@ async def claim_press(
     session: AsyncSession, *, user_id: int, message_id: int, data: str, now: datetime
 ) -> bool:
     """Record that this button of this message acts now; False when it already did."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(ButtonPress)
+        _insert(session, ButtonPress)
         .values(user_id=user_id, message_id=message_id, data=data, pressed_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "message_id", "data"])
     )
@@ -341,12 +343,11 @@ async def keep_in_inbox(
     if handled:
         await session.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(handled)))
     if updates:
-        dialect = (session.dialect if isinstance(session, AsyncConnection)
-                   else session.get_bind().dialect).name  # fmt: skip
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         rows = [{"update_id": u["update_id"], "received_at": now, "payload": u} for u in updates]
         await session.execute(
-            insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+            _insert(session, InboxUpdate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
         )
 
 
