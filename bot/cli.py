@@ -253,6 +253,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     nlu = load_nlu(settings)
     retriever = load_retriever(settings)
+    if args.conversations:
+        return _eval_conversations(settings, nlu, retriever, args.conversations, args.misses)
     if args.blind:
         return _eval_blind(nlu, retriever)
     report = {
@@ -298,6 +300,49 @@ def _eval_blind(nlu: Any, retriever: Any) -> int:
         )
     for path in sorted(BLIND_DIR.glob("kb_*.jsonl")):
         report[path.stem] = score_ask(read_rows(path), retriever)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _eval_conversations(
+    settings: Settings, nlu: Any, retriever: Any, paths: list[Path], misses: bool
+) -> int:
+    """Score conversation files (``bot.conversation.scripted``): aggregates, and with
+    ``--misses`` the turns that failed, which a blind set never shows."""
+    import asyncio
+
+    from bot.conversation import Conversation
+    from bot.conversation.replies import load_replies
+    from bot.conversation.scripted import Runner, run_file, score
+    from knowledge.advisor import default_rules
+
+    if misses and any(BLIND_DIR in path.resolve().parents for path in paths):
+        refusal = "a blind set's misses are never shown: reading them makes it a development set"
+        print(refusal, file=sys.stderr)
+        return 2
+    rules, replies = default_rules(), load_replies()
+
+    def factory(database: Any) -> Conversation:
+        return Conversation(
+            nlu=nlu,
+            retriever=retriever,
+            rules=rules,
+            database=database,
+            replies=replies,
+            default_timezone=settings.default_timezone,
+        )
+
+    runner = Runner(factory)
+    report: dict[str, Any] = {}
+    for path in paths:
+        results = asyncio.run(run_file(runner, path))
+        report[path.stem] = score(results)
+        if misses:
+            for result in results:
+                if not result.passed:
+                    failed = ", ".join(result.failed)
+                    print(f"{result.conversation} turn {result.number}: {result.said!r}")
+                    print(f"    failed {failed}; bot: {result.answer!r}")
     print(json.dumps(report, indent=2))
     return 0
 
@@ -545,6 +590,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--blind", action="store_true",
         help="first scores on the blind sets in tests/eval/holdout (a source checkout)",
     )  # fmt: skip
+    evaluate.add_argument(
+        "--conversations",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="score conversation files (YAML, see tests/eval/README.md): share of turns passed",
+    )
+    evaluate.add_argument(
+        "--misses",
+        action="store_true",
+        help="with --conversations: print each failed turn (refused for blind sets)",
+    )
     evaluate.set_defaults(handler=cmd_eval)
 
     bench = commands.add_parser("bench", help=cmd_bench.__doc__)

@@ -324,7 +324,7 @@ class Conversation:
             lines += ["", question.text]
             buttons = [[Button(label, callbacks.encode("jq", question.id, value))]
                        for label, value in question.options]  # fmt: skip
-            turn.say("question", "\n".join(lines), buttons)
+            turn.say("question", "\n".join(lines), buttons, verdict="unclear")
             turn.open(JUDGEMENT, {"facts": judgement.facts.to_dict(), "question": question.id})
             return
         entries = list(dict.fromkeys(entry for _, entry in judgement.reasons))[:2]
@@ -335,7 +335,7 @@ class Conversation:
         if buttons:
             lines += ["", self.replies.read_more]
         buttons += self.growth.verdict_buttons(judgement.verdict.value)
-        turn.say("verdict", "\n".join(lines), buttons)
+        turn.say("verdict", "\n".join(lines), buttons, verdict=judgement.verdict.value)
         turn.close()
 
     def _ask_to_forget(self, turn: Turn) -> None:

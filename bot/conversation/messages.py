@@ -82,6 +82,7 @@ class Reply:
     kind: str = "text"
     document: tuple[str, bytes] | None = None  # (file name, content), e.g. a data export
     chart: ProgressChart | None = None
+    verdict: str | None = None  # a judgement's verdict ("promotion"... "unclear" when it asks)
 
     def button_list(self) -> list[Button]:
         """Every button, row by row (the console numbers them in this order)."""
@@ -98,6 +99,8 @@ class Reply:
             data["document"] = [name, base64.b64encode(content).decode()]
         if self.chart is not None:
             data["chart"] = self.chart.to_json()
+        if self.verdict is not None:
+            data["verdict"] = self.verdict
         return data
 
     @classmethod
@@ -110,4 +113,5 @@ class Reply:
             image=base64.b64decode(data["image"]) if "image" in data else None,
             document=None if document is None else (document[0], base64.b64decode(document[1])),
             chart=None if chart is None else ProgressChart.from_json(chart),
+            verdict=data.get("verdict"),
         )  # fmt: skip

@@ -53,5 +53,8 @@ class Turn:
     def close(self) -> None:
         self.opened, self.closed = None, True
 
-    def say(self, kind: str, text: str, buttons: list[list[Button]] | None = None) -> None:
-        self.replies.append(Reply(text, tuple(tuple(row) for row in buttons or ()), kind=kind))
+    def say(
+        self, kind: str, text: str, buttons: list[list[Button]] | None = None, **extra: Any
+    ) -> None:
+        rows = tuple(tuple(row) for row in buttons or ())
+        self.replies.append(Reply(text, rows, kind=kind, **extra))
