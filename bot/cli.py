@@ -251,6 +251,12 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.evaluate import render as render_knowledge
     from nlu.evaluate import evaluate, render_report
 
+    if args.answers:
+        from bot.conversation.answers_score import CORPUS_DIR, read_rows
+        from bot.conversation.answers_score import score as score_answers
+
+        print(json.dumps(score_answers(read_rows(sorted(CORPUS_DIR.glob("*.jsonl")))), indent=2))
+        return 0
     nlu = load_nlu(settings)
     retriever = load_retriever(settings)
     if args.conversations:
@@ -596,6 +602,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="score conversation files (YAML, see tests/eval/README.md): share of turns passed",
+    )
+    evaluate.add_argument(
+        "--answers",
+        action="store_true",
+        help="score the readers of typed answers on the dialogue corpus, per step and writer",
     )
     evaluate.add_argument(
         "--misses",

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
@@ -107,6 +107,15 @@ def week_of(moment: datetime, timezone: str) -> str:
     """The ISO week ("2026-W48") of a moment, in the user's timezone."""
     year, week, _ = moment.astimezone(ZoneInfo(timezone)).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def is_zone(timezone: str) -> bool:
+    """A zone name the IANA database knows."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def zone_label(timezone: str) -> str:

@@ -9,7 +9,7 @@ that does not fit the grammar decodes to None, which the core answers as a stale
 ``kb:<entry>``, ``jq:<question>:<answer>`` (an answer may have two parts),
 ``dym:<intent>|none``, ``forget:yes|no``, ``menu:judge|goal``, ``g:<action>:<goal id>``,
 ``gk:<goal id>:<kind>``, ``gdel:yes|no``, ``ci:<goal id>:<status>:<week>``, ``gs:<kind>``,
-``nd:offer|pause|resume|stop``, ``nd:day:<0-6>``, ``nd:time:<HH:MM>``.
+``nd:offer|pause|resume|stop``, ``nd:day:<0-6>``, ``nd:time:<HH:MM>``, ``nd:tz:<IANA zone>``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ WEEK = _pattern(r"[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])")
 HOUR = _pattern(r"[01][0-9]|2[0-3]")  # a clock time is two fields: "nd:time:08:30"
 MINUTE = _pattern(r"[0-5][0-9]")
 YES_NO = _words("yes", "no")
+ZONE = _pattern(r"[A-Za-z][A-Za-z0-9_+-]{0,30}(/[A-Za-z0-9_+-]{1,30}){0,2}")  # an IANA name
 
 # Each prefix: the alternatives its fields may take (a leading word picks the alternative).
 GRAMMAR: dict[str, tuple[tuple[Field, ...], ...]] = {
@@ -64,6 +65,7 @@ GRAMMAR: dict[str, tuple[tuple[Field, ...], ...]] = {
         (_words("offer", "pause", "resume", "stop"),),
         (_words("day"), _weekday),
         (_words("time"), HOUR, MINUTE),
+        (_words("tz"), ZONE),
     ),
 }
 

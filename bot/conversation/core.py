@@ -20,10 +20,12 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import drawn
-from bot.conversation import callbacks
+from bot.conversation import answers, callbacks
+from bot.conversation.answers import Act
 from bot.conversation.growth import GrowthSkills
 from bot.conversation.messages import Button, Incoming, Reply
 from bot.conversation.replies import Replies
+from bot.conversation.steps import Step
 from bot.conversation.turn import Turn, escape
 from bot.storage import crud
 from bot.storage.db import Database, is_unavailable
@@ -35,16 +37,56 @@ from nlu.pipeline import Nlu, NluResult
 log = logging.getLogger(__name__)
 
 
-JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = "judgement", "did_you_mean", "confirm_forget"
+JUDGEMENT, DID_YOU_MEAN, CONFIRM_FORGET = Step.JUDGEMENT, Step.DID_YOU_MEAN, Step.CONFIRM_FORGET
 # A command: its name, the bot it is addressed to (``/goals@careerbot``), its argument. The
 # Telegram channel reads group messages with it too.
 COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+(.*)|$)", re.DOTALL)
 # What a deep link (t.me/<bot>?start=<payload>, as the group answer sends) may open.
 START_PAYLOADS = frozenset({"help", "goal", "goals", "progress", "nudge", "export", "forget"})
 _WORDS = re.compile(r"[^\w\s']+")
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "delete", "delete it", "do it"}
-_NO = {"no", "n", "nope", "cancel", "keep", "keep it", "don't", "dont"}
+# Deleting everything needs words that say so ("delete all my data", "forget everything about
+# me", "erase my account"); "forget it" or "delete my goal" never leads there.
+_DELETE_ALL = re.compile(
+    r"\b(delete|erase|wipe|remove|forget|clear|purge|destroy)\b.{0,30}?\b(all|every|everything|"
+    r"entire|whole|account|profile|me)\b(?!\s+(goals?|nudges?|reminders?|schedule)\b)"
+    r"|\bforget (?:about )?me\b|\bforget everything\b|\bdelete (?:my|all) data\b",
+    re.IGNORECASE,
+)
+# The advisor's typed answers: the step reader for each of its questions.
+_JUDGEMENT_READERS = {
+    "level": answers.level,
+    "same_org": answers.employer,
+    "what_changed": answers.what_changed,
+}
+_EMPLOYER_VALUES = {"same": "yes", "new": "no", "self": "no"}
 _MAX_RELATED = 3
+
+
+_NEW_SITUATION = re.compile(
+    r"^\W*(and\s+)?(what|how)\s+(if|about)\b|^\W*(and\s+)?(if|suppose|imagine|say)\b"
+    r"|\binstead\b|\bwhat about\b",
+    re.IGNORECASE,
+)
+
+
+def _settings_fragment(result: NluResult) -> bool:
+    """A few words that only name a place, a day or a time."""
+    if len(result.text.split()) > 5:
+        return False
+    text = result.text
+    return (
+        result.entity("TIMEZONE") is not None
+        or result.entity("SCHEDULE") is not None
+        or answers.days(text) is not None
+        or (answers.clock_time(text) or answers.ClockTime(None, None)).time is not None
+    )
+
+
+def _is_new_situation(text: str) -> bool:
+    """A hypothetical, another case ("what if I moved to marketing?") or a whole new story
+    that asks for its own verdict, not more facts for the open one."""
+    asks_again = re.search(r"\bpromot\w*\s*\?", text, re.IGNORECASE) is not None
+    return _NEW_SITUATION.search(text) is not None or asks_again or len(text.split()) > 14
 
 
 class Conversation:
@@ -165,11 +207,20 @@ class Conversation:
         if command is not None:
             await self._command(turn, command.group(1).lower(), (command.group(3) or "").strip())
             return
-        if await self._typed_answer(turn, text):
-            return
-        result = self.nlu.parse(text, now=turn.now)
-        if await self.growth.typed_goal_text(turn, text, result):
-            return
+        step = turn.step
+        if step is not None:
+            if answers.act(text) is Act.ESCAPE:
+                # One set of escape words closes any question; none of it is stored.
+                turn.say("cancelled", self.replies.cancelled)
+                turn.close()
+                return
+            result = self.nlu.parse(text, now=turn.now)
+            if await self._step_answer(turn, step, text, result):
+                return
+            # Not an answer: the question is dropped and the message read as a new one.
+            turn.close()
+        else:
+            result = self.nlu.parse(text, now=turn.now)
         await self._route(turn, result)
 
     async def _command(self, turn: Turn, name: str, argument: str = "") -> None:
@@ -210,24 +261,58 @@ class Conversation:
             command = escape(f"/{name}")
             turn.say("unknown_command", replies.unknown_command.format(command=command))
 
-    async def _typed_answer(self, turn: Turn, text: str) -> bool:
-        """Handle a typed reply to the open question; False when it is not one."""
-        words = _WORDS.sub(" ", text.casefold()).strip()
-        if turn.pending(CONFIRM_FORGET) is not None and words in _YES | _NO:
-            await self._forget(turn, confirmed=words in _YES)
+    async def _step_answer(self, turn: Turn, step: Step, text: str, result: NluResult) -> bool:
+        """Read a message as the answer to the open step; False when it is not one."""
+        if step is Step.CONFIRM_FORGET:
+            polar = answers.yes_no(text, strict=True)
+            if polar is None and answers.act(text) is not Act.UNSURE:
+                return False
+            await self._forget(turn, confirmed=polar is not None and polar.yes)
             return True
+        if step is Step.JUDGEMENT:
+            return self._judgement_answer(turn, text, result)
+        if step is Step.DID_YOU_MEAN:
+            return await self._did_you_mean_answer(turn, text)
+        return await self.growth.step_answer(turn, step, text, result)
+
+    def _judgement_answer(self, turn: Turn, text: str, result: NluResult) -> bool:
         pending = turn.pending(JUDGEMENT)
-        if pending is None:
-            return False
+        assert pending is not None
         question = self.rules.questions.get(pending["question"])
         if question is None:
             return False
-        for label, value in question.options:
-            synonyms = self.replies.typed_answers.get(value, [])
-            if fuzz.ratio(words, label.casefold()) >= 85 or words in synonyms:
+        words = _WORDS.sub(" ", text.casefold()).strip()
+        for label, value in question.options:  # the button's words, typed
+            if fuzz.ratio(words, label.casefold()) >= 85:
                 self._answer_judgement(turn, question.id, value)
                 return True
+        reader = _JUDGEMENT_READERS.get(question.id)
+        answer = None if reader is None else reader(text)
+        if question.id == "same_org" and answer is not None:
+            answer = _EMPLOYER_VALUES[answer]
+        if answer is not None:
+            self._answer_judgement(turn, question.id, answer)
+            return True
+        if answers.act(text) is Act.UNSURE:
+            turn.say("judge_unsure", self.replies.judge_unsure)
+            turn.close()
+            return True
+        # A description that adds facts ("and it's at my company", "I got a raise too")
+        # builds on the open judgement; a new situation or anything else does not.
+        adds_facts = not answers.is_question(text) and not _is_new_situation(text)
+        if result.intent is Intent.JUDGE_SITUATION and adds_facts:
+            self._judge(turn, result)
+            return True
         return False
+
+    async def _did_you_mean_answer(self, turn: Turn, text: str) -> bool:
+        pending = turn.pending(DID_YOU_MEAN)
+        assert pending is not None
+        labels = [self.replies.intent_labels[Intent(i)] for i in pending["candidates"]]
+        chosen = answers.goal_choice(text, labels)
+        if chosen is None:
+            return False
+        return await self._did_you_mean_button(turn, pending["candidates"][chosen - 1])
 
     async def _route(self, turn: Turn, result: NluResult, intent: Intent | None = None) -> None:
         replies = self.replies
@@ -238,16 +323,25 @@ class Conversation:
             if result.reason == "no_words":
                 turn.say("emoji", replies.emoji)
                 return
-            if result.fallback:
+            hint = await self.growth.hint(turn, result) if result.fallback else None
+            if result.fallback and _settings_fragment(result):
+                intent = Intent.NUDGE_SETTINGS  # "Madrid", "10am", "fridays": a nudge setting
+            elif hint is not None:
+                intent = hint
+            elif result.fallback:
                 self._did_you_mean(turn, result)
                 return
-            intent = result.intent
+            else:
+                intent = await self.growth.retarget(turn, result, result.intent)
         if intent is Intent.ASK_KNOWLEDGE:
             self._ask(turn, result.text)
         elif intent is Intent.JUDGE_SITUATION:
             self._judge(turn, result)
         elif intent is Intent.FORGET_ME:
-            self._ask_to_forget(turn)
+            if _DELETE_ALL.search(result.text):
+                self._ask_to_forget(turn)
+            else:
+                turn.say("forget_how", replies.forget_how)
         elif intent is Intent.SET_GOAL:
             await self.growth.set_goal(turn, result)
         elif intent is Intent.LIST_GOALS:
@@ -270,7 +364,10 @@ class Conversation:
             turn.say("out_of_scope", replies.out_of_scope)
 
     def _did_you_mean(self, turn: Turn, result: NluResult) -> None:
-        candidates = [i for i, _ in result.ranking if i is not Intent.OUT_OF_SCOPE]
+        # Never offered as a guess: deleting everything is asked for in words that say so.
+        candidates = [
+            i for i, _ in result.ranking if i not in {Intent.OUT_OF_SCOPE, Intent.FORGET_ME}
+        ]
         if not candidates:
             turn.say("out_of_scope", self.replies.out_of_scope)
             return
@@ -304,6 +401,7 @@ class Conversation:
         turn.say("answer", text, buttons)
 
     def _judge(self, turn: Turn, result: NluResult) -> None:
+        # A new situation is judged on its own words: facts of an earlier one do not leak in.
         pending = turn.pending(JUDGEMENT)
         # A message that adds to an open judgement ("and it's at my company") builds on it.
         known = Facts.from_dict(pending["facts"]) if pending is not None else None

@@ -10,24 +10,35 @@ is always looked up among the pressing user's own goals.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import nudges
 from bot.charts import ProgressChart
-from bot.conversation import callbacks
+from bot.conversation import answers, callbacks
+from bot.conversation.answers import Act
 from bot.conversation.callbacks import Callback
 from bot.conversation.messages import Button, Reply
 from bot.conversation.replies import Replies
+from bot.conversation.steps import Step
 from bot.conversation.turn import Turn, escape
-from bot.goals import GOAL_KINDS, draft_goal
+from bot.goals import GOAL_KINDS, draft_goal, goal_edit, opens_like_goal, same_goal
 from bot.storage import crud
 from bot.storage.models import Goal, NudgeSchedule
 from knowledge.models import KnowledgeBase
+from nlu.intents import Intent
 from nlu.pipeline import NluResult
 
-AWAITING_GOAL, EDIT_GOAL, CONFIRM_DELETE_GOAL = "awaiting_goal", "edit_goal", "confirm_delete_goal"
-GOAL_DEADLINE = "goal_deadline"  # a deadline that had passed: asked for another
+AWAITING_GOAL, EDIT_GOAL, CONFIRM_DELETE_GOAL = (
+    Step.AWAITING_GOAL,
+    Step.EDIT_GOAL,
+    Step.CONFIRM_DELETE_GOAL,
+)
+GOAL_DEADLINE = Step.GOAL_DEADLINE  # a deadline that had passed: asked for another
+_NO_DEADLINE = re.compile(
+    r"\b(no|without( a)?|none|skip( the)?) deadline\b|^\W*(none|no)\W*$", re.I
+)
 CHECK_IN_STATUSES = {"progress", "not_yet", "done"}
 _DONE_WORDS = (
     "done",
@@ -68,6 +79,13 @@ class GrowthSkills:
 
     async def set_goal(self, turn: Turn, result: NluResult) -> None:
         draft = draft_goal(result.text, result.entities)
+        for goal in await crud.list_goals(turn.session, user_id=turn.user_id):
+            if same_goal(goal.text, draft.text):
+                turn.close()
+                turn.say(
+                    "goal_duplicate", self.replies.goal_duplicate.format(text=escape(goal.text))
+                )
+                return
         passed = draft.deadline is not None and draft.deadline < self.today(turn)
         goal = await crud.add_goal(
             turn.session,
@@ -172,6 +190,11 @@ class GrowthSkills:
             self._say_no_goals(turn, self.replies.goals_empty)
             return None
         candidates = goals
+        if reference is None and len(goals) > 1:
+            # "did 2 hours of SQL practice": the goal whose words the message shares.
+            chosen = answers.best_goal(result.text, [goal.text for goal in goals])
+            if chosen is not None:
+                return goals[chosen - 1]
         if reference is not None:
             index = reference.value.get("index")
             name = str(reference.value.get("name") or "").casefold()
@@ -186,21 +209,51 @@ class GrowthSkills:
         if not goals and not candidates:
             self._say_no_goals(turn, self.replies.goals_empty)
             return None
+        shown = candidates or goals
+        button_action = "prog" if action == "not_yet" else action
         buttons = [
-            [Button(f"{n}. {g.text[:40]}", callbacks.encode("g", action, g.id or 0))]
-            for n, g in enumerate(candidates or goals, start=1)
+            [Button(f"{n}. {g.text[:40]}", callbacks.encode("g", button_action, g.id or 0))]
+            for n, g in enumerate(shown, start=1)
         ]
         turn.say("goal_which", self.replies.goal_which, buttons)
+        turn.open(Step.WHICH_GOAL, {"action": action, "goals": [g.id for g in shown]})
         return None
 
     async def update_goal(self, turn: Turn, result: NluResult) -> None:
+        edit = goal_edit(result.text, result.entities)
+        if edit is not None:
+            goal = await self._find_goal(turn, result, "edit")
+            if goal is not None:
+                self._apply_edit(turn, goal, edit)
+            return
         words = result.text.casefold()
-        action = "done" if any(word in words for word in _DONE_WORDS) else "prog"
+        if answers.negative(result.text):
+            action = "not_yet"
+        elif any(re.search(rf"\b{re.escape(word)}\b", words) for word in _DONE_WORDS):
+            action = "done"
+        else:
+            action = "prog"
         goal = await self._find_goal(turn, result, action)
         if goal is not None:
-            await self._check_in(
-                turn, goal, "done" if action == "done" else "progress", self.this_week(turn)
-            )
+            status = {"done": "done", "prog": "progress", "not_yet": "not_yet"}[action]
+            await self._check_in(turn, goal, status, self.this_week(turn))
+
+    def _apply_edit(self, turn: Turn, goal: Goal, edit: tuple[str, object]) -> None:
+        field, value = edit
+        if field == "title" and isinstance(value, str):
+            goal.text, goal.updated_at = value[:300], turn.now
+            turn.say("goal_edited", self.replies.goal_edited.format(text=escape(goal.text)))
+        elif field == "deadline" and isinstance(value, date):
+            if value < self.today(turn):
+                self._ask_deadline(turn, goal, passed=value)
+                return
+            goal.deadline, goal.updated_at = value, turn.now
+            turn.say("goal_deadline_set", self.replies.goal_deadline_set.format(
+                text=escape(goal.text), date=_day(value)))  # fmt: skip
+        elif field == "kind" and isinstance(value, str):
+            goal.kind, goal.updated_at = value, turn.now
+            turn.say("goal_kind_set", self.replies.goal_kind_set.format(
+                text=escape(goal.text), kind=self.replies.goal_kinds[value].lower()))  # fmt: skip
 
     async def delete_goal(self, turn: Turn, result: NluResult) -> None:
         goal = await self._find_goal(turn, result, "del")
@@ -229,31 +282,111 @@ class GrowthSkills:
         }[status]
         turn.say(template[0], template[1].format(text=escape(goal.text)))
 
-    async def typed_goal_text(self, turn: Turn, text: str, result: NluResult) -> bool:
-        """A message that answers "what's your goal?" or "the new wording?"; False if none
-        is pending."""
-        editing = turn.pending(EDIT_GOAL)
-        if editing is not None:
-            goal = await crud.get_goal(
-                turn.session, user_id=turn.user_id, goal_id=int(editing["goal_id"])
-            )
-            turn.close()
-            if goal is None:
+    async def hint(self, turn: Turn, result: NluResult) -> Intent | None:
+        """When the NLU hesitates between intents, what the user's own goals say: a message
+        that opens like a goal ("another goal: ...") sets one; a message about one of their
+        goals' topics ("practised excel formulas") checks in on it."""
+        ranked = {intent for intent, _ in result.ranking}
+        if Intent.SET_GOAL in ranked and opens_like_goal(result.text):
+            return Intent.SET_GOAL
+        if not ranked & {Intent.UPDATE_GOAL, Intent.SET_GOAL, Intent.LIST_GOALS}:
+            return None
+        goals = await crud.list_goals(turn.session, user_id=turn.user_id)
+        if goals and answers.best_goal(result.text, [goal.text for goal in goals]) is not None:
+            return Intent.UPDATE_GOAL
+        top = result.ranking[0][0] if result.ranking else None
+        if goals and top is Intent.UPDATE_GOAL:
+            return Intent.UPDATE_GOAL  # "log progress pls": which goal is asked next
+        short = len(result.text.split()) <= 5
+        if top is Intent.NUDGE_SETTINGS or (Intent.NUDGE_SETTINGS in ranked and short):
+            schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
+            if schedule is not None:
+                return Intent.NUDGE_SETTINGS  # "resume them", "when's the next one?"
+        return None
+
+    async def retarget(self, turn: Turn, result: NluResult, intent: Intent) -> Intent:
+        """A goal intent the message's own words contradict: a message that opens like a new
+        goal ("another goal: get my PMP") sets one, and an edit in words ("make goal 1 a
+        visibility goal") edits, whatever goal intent the classifier read."""
+        goal_intents = {Intent.UPDATE_GOAL, Intent.DELETE_GOAL, Intent.LIST_GOALS, Intent.SET_GOAL}
+        if intent not in goal_intents:
+            return intent
+        if goal_edit(result.text, result.entities) is not None:
+            return Intent.UPDATE_GOAL
+        if intent is not Intent.SET_GOAL and opens_like_goal(result.text):
+            return Intent.SET_GOAL
+        return intent
+
+    async def step_answer(self, turn: Turn, step: Step, text: str, result: NluResult) -> bool:
+        """Read a message as the answer to a growth step; False when it is not one."""
+        if step is Step.AWAITING_GOAL:
+            if answers.is_question(text) or answers.act(text) is Act.UNSURE:
                 return False
-            goal.text, goal.updated_at = text.strip()[:300], turn.now
-            turn.say("goal_edited", self.replies.goal_edited.format(text=escape(goal.text)))
-            return True
-        if turn.pending(AWAITING_GOAL) is not None:
             await self.set_goal(turn, result)
             return True
+        if step is Step.EDIT_GOAL:
+            return await self._edit_answer(turn, text, result)
+        if step is Step.CONFIRM_DELETE_GOAL:
+            polar = answers.yes_no(text)
+            if polar is None:
+                return False
+            await self._delete_answer(turn, confirmed=polar.yes)
+            return True
+        if step is Step.GOAL_DEADLINE:
+            return await self._deadline_answer(turn, text, result)
+        if step is Step.WHICH_GOAL:
+            return await self._which_goal_answer(turn, text)
+        if step in {Step.NUDGE_DAY, Step.NUDGE_TIME, Step.PLACE}:
+            if step is Step.PLACE and await self._place_answer(turn, text):
+                return True
+            if _says_nudge_settings(text, result):
+                turn.close()
+                await self.nudge_settings(turn, result)
+                return True
+        return False
+
+    async def _edit_answer(self, turn: Turn, text: str, result: NluResult) -> bool:
+        editing = turn.pending(EDIT_GOAL)
+        assert editing is not None
+        goal = await self._own_goal(turn, int(editing["goal_id"]))
+        turn.close()
+        if goal is None or answers.is_question(text):
+            return False
+        draft = draft_goal(text, result.entities)
+        goal.text, goal.updated_at = draft.text, turn.now
+        if draft.deadline is not None and draft.deadline >= self.today(turn):
+            goal.deadline = draft.deadline
+        turn.say("goal_edited", self.replies.goal_edited.format(text=escape(goal.text)))
+        return True
+
+    async def _delete_answer(self, turn: Turn, *, confirmed: bool) -> bool:
+        pending = turn.pending(CONFIRM_DELETE_GOAL)
+        if pending is None:
+            return False
+        goal = await self._own_goal(turn, int(pending["goal_id"]))
+        turn.close()
+        if goal is None:
+            return False
+        if confirmed:
+            await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
+            turn.say("goal_deleted", self.replies.goal_deleted.format(text=escape(goal.text)))
+        else:
+            turn.say("goal_kept", self.replies.goal_kept)
+        return True
+
+    async def _deadline_answer(self, turn: Turn, text: str, result: NluResult) -> bool:
         asked = turn.pending(GOAL_DEADLINE)
-        deadline = result.entity("DATE")
-        if asked is None or deadline is None:
-            return False  # not a date: read as a new message (the question stays open)
-        goal = await crud.get_goal(turn.session, user_id=turn.user_id,
-                                   goal_id=int(asked["goal_id"]))  # fmt: skip
+        assert asked is not None
+        goal = await self._own_goal(turn, int(asked["goal_id"]))
         if goal is None:
             turn.close()
+            return False
+        if _NO_DEADLINE.search(text):
+            turn.close()
+            turn.say("goal_edited", self.replies.goal_edited.format(text=escape(goal.text)))
+            return True
+        deadline = result.entity("DATE")
+        if deadline is None:
             return False
         when = date.fromisoformat(deadline.value["date"])
         if when < self.today(turn):
@@ -263,6 +396,27 @@ class GrowthSkills:
         turn.close()
         turn.say("goal_deadline_set", self.replies.goal_deadline_set.format(
             text=escape(goal.text), date=_day(when)))  # fmt: skip
+        return True
+
+    async def _which_goal_answer(self, turn: Turn, text: str) -> bool:
+        pending = turn.pending(Step.WHICH_GOAL)
+        assert pending is not None
+        goals = [g for i in pending["goals"] if (g := await self._own_goal(turn, int(i)))]
+        chosen = answers.goal_choice(text, [goal.text for goal in goals])
+        if chosen is None:
+            return False
+        goal, action = goals[chosen - 1], str(pending["action"])
+        turn.close()
+        if action == "del":
+            self._confirm_delete(turn, goal)
+        elif action == "edit":
+            turn.say(
+                "goal_edit_prompt", self.replies.goal_edit_prompt.format(text=escape(goal.text))
+            )
+            turn.open(EDIT_GOAL, {"goal_id": goal.id})
+        else:
+            status = {"done": "done", "not_yet": "not_yet"}.get(action, "progress")
+            await self._check_in(turn, goal, status, self.this_week(turn))
         return True
 
     # --- progress ---------------------------------------------------------------------------
@@ -295,28 +449,41 @@ class GrowthSkills:
     # --- nudges -----------------------------------------------------------------------------
 
     async def nudge_settings(self, turn: Turn, result: NluResult) -> None:
-        words = result.text.casefold()
+        text = result.text
+        words = text.casefold()
+        replies = self.replies
         schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
-        zone = result.entity("TIMEZONE")
-        when = result.entity("SCHEDULE")
-        if zone is not None and zone.value.get("timezone"):
-            turn.user.timezone = zone.value["timezone"]
+        said_days = answers.days(text)
+        if said_days is not None and not said_days.supported:
+            # One nudge a week, on one day: anything else gets an honest answer, no change.
+            current = ""
             if schedule is not None:
-                schedule.timezone = turn.user.timezone
-                await nudges.reschedule(turn.session, schedule, now=turn.now)
-            if when is None:
-                turn.say(
-                    "nudge_timezone_set",
-                    self.replies.nudge_timezone_set.format(
-                        timezone=nudges.zone_label(turn.user.timezone)
-                    ),
-                )
-        if when is not None:
+                described = nudges.describe_schedule(schedule)
+                current = replies.nudge_unsupported_current.format(schedule=described)
+            buttons = self._pause_buttons() if schedule is not None else self._day_buttons()
+            turn.say("nudge_unsupported", replies.nudge_unsupported + current, buttons)
+            return
+        zone = result.entity("TIMEZONE")
+        if zone is not None and not zone.value.get("timezone") and zone.value.get("candidates"):
+            self._ask_zone(turn, list(zone.value["candidates"]), zone.text)
+            return
+        clock = answers.clock_time(text)
+        when = result.entity("SCHEDULE")
+        weekday = None if said_days is None else said_days.day
+        if weekday is None and when is not None:
             weekday_name = str(when.value.get("weekday") or "").casefold()
             names = [day.casefold() for day in nudges.WEEKDAYS]
             weekday = names.index(weekday_name) if weekday_name in names else None
+        local_time = None if clock is None else clock.resolved()
+        if local_time is None and when is not None:
             local_time = when.value.get("time")
-            await self._save_schedule(turn, schedule, weekday=weekday, local_time=local_time)
+        if zone is not None and zone.value.get("timezone"):
+            await self._set_zone(turn, schedule, zone.value["timezone"],
+                                 say=weekday is None and local_time is None)  # fmt: skip
+        if weekday is not None or local_time is not None:
+            part = clock.part_of_day if clock is not None and clock.time is None else None
+            await self._save_schedule(turn, schedule, weekday=weekday, local_time=local_time,
+                                      part_of_day=part)  # fmt: skip
             return
         if schedule is not None and any(word in words for word in _STOP_WORDS):
             await self._stop(turn, schedule)
@@ -327,12 +494,50 @@ class GrowthSkills:
         elif zone is None:
             self.nudge_status(turn, schedule)
 
+    async def _set_zone(
+        self, turn: Turn, schedule: NudgeSchedule | None, timezone: str, *, say: bool
+    ) -> None:
+        turn.user.timezone = timezone
+        if schedule is not None:
+            schedule.timezone = timezone
+            await nudges.reschedule(turn.session, schedule, now=turn.now)
+        if say:
+            label = nudges.zone_label(timezone)
+            text = self.replies.nudge_timezone_set.format(timezone=label)
+            if schedule is not None:
+                text += " " + self.replies.nudge_saved.format(
+                    schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
+                )
+            turn.say("nudge_timezone_set", text)
+
+    def _ask_zone(self, turn: Turn, candidates: list[str], place: str) -> None:
+        """A country with several zones: its zones as buttons (and typed names work)."""
+        shown = candidates[:12]
+        buttons = [Button(_zone_city(zone), callbacks.encode("nd", "tz", zone)) for zone in shown
+                   if len(callbacks.encode("nd", "tz", zone).encode()) <= 64]  # fmt: skip
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        turn.say("nudge_pick_zone", self.replies.nudge_pick_zone.format(place=escape(place)), rows)
+        turn.open(Step.PLACE, {"candidates": shown})
+
+    async def _place_answer(self, turn: Turn, text: str) -> bool:
+        pending = turn.pending(Step.PLACE)
+        assert pending is not None
+        zones = [str(zone) for zone in pending["candidates"]]
+        chosen = answers.goal_choice(text, [_zone_city(zone) for zone in zones])
+        if chosen is None:
+            return False
+        turn.close()
+        schedule = await crud.get_schedule(turn.session, user_id=turn.user_id)
+        await self._set_zone(turn, schedule, zones[chosen - 1], say=True)
+        return True
+
     def nudge_status(self, turn: Turn, schedule: NudgeSchedule | None) -> None:
         replies = self.replies
         if schedule is None:
             turn.say(
                 "nudge_none", replies.nudge_none + " " + replies.nudge_offer, self._day_buttons()
             )
+            turn.open(Step.NUDGE_DAY, {})
         elif schedule.active:
             turn.say(
                 "nudge_status",
@@ -365,6 +570,7 @@ class GrowthSkills:
         *,
         weekday: int | None,
         local_time: str | None,
+        part_of_day: str | None = None,
     ) -> NudgeSchedule:
         timezone = self.timezone(turn)
         if schedule is None:
@@ -385,6 +591,8 @@ class GrowthSkills:
         text = self.replies.nudge_saved.format(
             schedule=nudges.describe_schedule(schedule), due=nudges.describe_due(schedule)
         )
+        if part_of_day is not None and local_time is not None:
+            text += " " + self.replies.nudge_part_default.format(part=part_of_day, time=local_time)
         if turn.user.telegram_id is None:
             text += "\n" + self.replies.nudge_console_note
         turn.say(
@@ -470,19 +678,7 @@ class GrowthSkills:
             )
             return True
         if kind == "gdel":
-            pending = turn.pending(CONFIRM_DELETE_GOAL)
-            if pending is None:
-                return False
-            goal = await self._own_goal(turn, int(pending["goal_id"]))
-            turn.close()
-            if goal is None:
-                return False
-            if press.text(0) == "yes":
-                await crud.delete_goal(turn.session, user_id=turn.user_id, goal_id=goal.id or 0)
-                turn.say("goal_deleted", self.replies.goal_deleted.format(text=escape(goal.text)))
-            else:
-                turn.say("goal_kept", self.replies.goal_kept)
-            return True
+            return await self._delete_answer(turn, confirmed=press.text(0) == "yes")
         if kind == "ci":
             status, week = press.text(1), press.text(2)
             goal = await self._own_goal(turn, press.number(0))
@@ -541,6 +737,13 @@ class GrowthSkills:
         action = press.text(0)
         if action == "offer":
             turn.say("nudge_offer", self.replies.nudge_offer, self._day_buttons())
+            turn.open(Step.NUDGE_DAY, {})
+        elif action == "tz":
+            zone = press.text(1)
+            if not nudges.is_zone(zone):
+                return False
+            turn.close()
+            await self._set_zone(turn, schedule, zone, say=True)
         elif action == "day":
             await self._save_schedule(turn, schedule, weekday=press.number(1), local_time=None)
             times = [Button(t, callbacks.encode("nd", "time", t)) for t in TIME_CHOICES]
@@ -551,6 +754,7 @@ class GrowthSkills:
                 ),
                 [times],
             )
+            turn.open(Step.NUDGE_TIME, {})
         elif action == "time":
             local_time = f"{press.text(1)}:{press.text(2)}"
             await self._save_schedule(turn, schedule, weekday=None, local_time=local_time)
@@ -563,6 +767,21 @@ class GrowthSkills:
         else:
             return False
         return True
+
+
+def _zone_city(zone: str) -> str:
+    """A zone as a person names it: "America/Sao_Paulo" -> "Sao Paulo"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _says_nudge_settings(text: str, result: NluResult) -> bool:
+    """A reply at a nudge question that gives a day, a time or a place."""
+    return (
+        answers.days(text) is not None
+        or answers.clock_time(text) is not None
+        or result.entity("TIMEZONE") is not None
+        or (result.intent is Intent.NUDGE_SETTINGS and not result.fallback)
+    )
 
 
 def last_weeks(this_week: str, count: int) -> list[str]:

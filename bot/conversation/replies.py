@@ -47,8 +47,10 @@ class Replies(BaseModel):
     answer_source: str
     read_more: str
     judge_answer_unmatched: str
+    judge_unsure: str
     goal_prompt: str
     goal_saved: str
+    goal_duplicate: str
     goal_deadline: str
     goal_deadline_passed: str
     goal_deadline_set: str
@@ -86,6 +88,10 @@ class Replies(BaseModel):
     nudge_status_active: str
     nudge_status_paused: str
     nudge_timezone_set: str
+    nudge_pick_zone: str
+    nudge_unsupported: str
+    nudge_unsupported_current: str
+    nudge_part_default: str
     nudge_console_note: str
     export_caption: str
     checkin_unknown: str
@@ -95,6 +101,7 @@ class Replies(BaseModel):
     forget_no: str
     forget_done: str
     forget_kept: str
+    forget_how: str
     intent_labels: dict[Intent, str]
     typed_answers: dict[str, list[str]]
 

@@ -109,6 +109,7 @@ class Snapshot:
     check_ins: dict[tuple[int, str], tuple[str, datetime]] = field(default_factory=dict)
     schedule: tuple[str, str, str, bool] | None = None  # weekday, time, zone, paused
     waiting: bool = False  # a dialogue step is open
+    timezone: str | None = None  # the user's own zone (a nudge takes it when set up)
 
     def open_goals(self) -> dict[int, GoalView]:
         return {key: goal for key, goal in self.goals.items() if not goal.done}
@@ -141,6 +142,7 @@ async def snapshot(database: Database, now: datetime) -> Snapshot:
                 not schedule.active,
             ),
             waiting=state is not None,
+            timezone=user.timezone,
         )
 
 
@@ -234,9 +236,14 @@ def check(
         elif key == "no_progress_logged":
             ok = not _logged(before, after)
         elif key == "nudge":
-            ok = after.schedule is not None and all(
-                _nudge_field(after.schedule, name, wanted) for name, wanted in value.items()
-            )
+            if after.schedule is None and set(value) == {"timezone"} and after.timezone:
+                # Only the zone is asked about and no schedule is set yet: the user's zone,
+                # which the nudge will use once a day is chosen.
+                ok = _same_zone(after.timezone, str(value["timezone"]))
+            else:
+                ok = after.schedule is not None and all(
+                    _nudge_field(after.schedule, name, wanted) for name, wanted in value.items()
+                )
         elif key == "no_data_change":
             ok = before.data() == after.data()
         elif key == "data_deleted":

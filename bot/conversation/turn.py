@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.messages import Button, Reply
+from bot.conversation.steps import Step
 from bot.storage.models import DialogueState, User
 
 
@@ -26,7 +27,7 @@ class Turn:
     user: User
     state: DialogueState | None
     now: datetime
-    opened: tuple[str, dict[str, Any]] | None = None
+    opened: tuple[Step, dict[str, Any]] | None = None
     closed: bool = False
     forgotten: bool = False
     replies: list[Reply] = field(default_factory=list)
@@ -41,13 +42,23 @@ class Turn:
         """ ", Ann" to put after "Hi" (escaped), or nothing when the name is unknown."""
         return f", {escape(self.user.name)}" if self.user.name else ""
 
-    def pending(self, kind: str) -> dict[str, Any] | None:
+    @property
+    def step(self) -> Step | None:
+        """The open step's kind (None when none is open, or it was closed in this turn)."""
+        if self.state is None or self.closed:
+            return None
+        try:
+            return Step(self.state.kind)
+        except ValueError:  # a step of an older version: nothing to answer
+            return None
+
+    def pending(self, kind: Step) -> dict[str, Any] | None:
         """The open step's data when it is of this kind."""
         if self.state is None or self.closed or self.state.kind != kind:
             return None
         return self.state.data
 
-    def open(self, kind: str, data: dict[str, Any]) -> None:
+    def open(self, kind: Step, data: dict[str, Any]) -> None:
         self.opened, self.closed = (kind, data), False
 
     def close(self) -> None:
