@@ -103,7 +103,6 @@ class Replies(BaseModel):
     forget_kept: str
     forget_how: str
     intent_labels: dict[Intent, str]
-    typed_answers: dict[str, list[str]]
 
     @field_validator("intent_labels")
     @classmethod
