@@ -73,13 +73,10 @@ def _settings_fragment(result: NluResult) -> bool:
     """A few words that only name a place, a day or a time."""
     if len(result.text.split()) > 5:
         return False
-    text = result.text
-    return (
-        result.entity("TIMEZONE") is not None
-        or result.entity("SCHEDULE") is not None
-        or answers.days(text) is not None
-        or (answers.clock_time(text) or answers.ClockTime(None, None)).time is not None
-    )
+    if result.entity("TIMEZONE") is not None or result.entity("SCHEDULE") is not None:
+        return True
+    clock = answers.clock_time(result.text)
+    return answers.days(result.text) is not None or (clock is not None and clock.time is not None)
 
 
 def _is_new_situation(text: str) -> bool:
@@ -323,14 +320,15 @@ class Conversation:
             if result.reason == "no_words":
                 turn.say("emoji", replies.emoji)
                 return
-            hint = await self.growth.hint(turn, result) if result.fallback else None
             if result.fallback and _settings_fragment(result):
                 intent = Intent.NUDGE_SETTINGS  # "Madrid", "10am", "fridays": a nudge setting
-            elif hint is not None:
-                intent = hint
             elif result.fallback:
-                self._did_you_mean(turn, result)
-                return
+                # The hint reads the user's goals: only when the classifier hesitates.
+                hint = await self.growth.hint(turn, result)
+                if hint is None:
+                    self._did_you_mean(turn, result)
+                    return
+                intent = hint
             else:
                 intent = await self.growth.retarget(turn, result, result.intent)
         if intent is Intent.ASK_KNOWLEDGE:
